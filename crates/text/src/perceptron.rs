@@ -1,0 +1,310 @@
+//! A multi-class averaged perceptron over hashed features, shared by the statistical taggers.
+//!
+//! Features are 64-bit hashes of (template, strings) built with [`feature`], so extraction never
+//! allocates. Training keeps running totals for averaging (Collins 2002, with the lazy
+//! timestamp trick); the trained model keeps only the averaged weights, quantized to 16 bits, in
+//! one flat array behind an identity-hashed index. The binary format is versioned and checked on
+//! load, so a truncated or foreign file is an error, not a panic.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Hasher for keys that are already hashes.
+#[derive(Default)]
+pub struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+pub type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdentityHasher>>;
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+/// Hash of a feature: a template number and its string parts.
+pub fn feature(template: u16, parts: &[&str]) -> u64 {
+    let mut h = FNV_OFFSET;
+    for b in template.to_le_bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(FNV_PRIME);
+    }
+    for p in parts {
+        for &b in p.as_bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(FNV_PRIME);
+        }
+        h ^= 0xff;
+        h = h.wrapping_mul(FNV_PRIME);
+    }
+    // Final avalanche so that the identity-hashed map spreads well.
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelError(pub String);
+
+impl std::fmt::Display for ModelError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "bad model file: {}", self.0)
+    }
+}
+
+impl std::error::Error for ModelError {}
+
+/// The trained, averaged model.
+#[derive(Clone, Debug)]
+pub struct Perceptron {
+    n_classes: usize,
+    index: IdMap<u32>,
+    weights: Vec<f32>,
+}
+
+impl Perceptron {
+    pub fn n_classes(&self) -> usize {
+        self.n_classes
+    }
+
+    pub fn n_features(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Adds each feature's weights into `scores` (which must hold `n_classes` values).
+    pub fn score_into(&self, features: &[u64], scores: &mut [f32]) {
+        scores.iter_mut().for_each(|s| *s = 0.0);
+        for f in features {
+            if let Some(&row) = self.index.get(f) {
+                let row = row as usize * self.n_classes;
+                for (s, w) in scores
+                    .iter_mut()
+                    .zip(&self.weights[row..row + self.n_classes])
+                {
+                    *s += *w;
+                }
+            }
+        }
+    }
+
+    /// The best class.
+    pub fn predict(&self, features: &[u64], scores: &mut [f32]) -> usize {
+        self.score_into(features, scores);
+        argmax(scores)
+    }
+
+    const MAGIC: &'static [u8; 8] = b"CTPERC01";
+
+    /// Compact binary form: weights quantized to i16 with one scale; features whose weights are
+    /// all below `prune` in absolute value are dropped.
+    pub fn to_bytes(&self, prune: f32) -> Vec<u8> {
+        let max = self
+            .weights
+            .iter()
+            .fold(0f32, |m, w| m.max(w.abs()))
+            .max(1e-9);
+        let scale = max / 32767.0;
+        let mut rows: Vec<(u64, u32)> = self.index.iter().map(|(&k, &v)| (k, v)).collect();
+        rows.sort_unstable();
+        let n = self.n_classes;
+        let kept: Vec<(u64, u32)> = rows
+            .into_iter()
+            .filter(|&(_, r)| {
+                let r = r as usize * n;
+                self.weights[r..r + n].iter().any(|w| w.abs() >= prune)
+            })
+            .collect();
+        let mut out = Vec::with_capacity(24 + kept.len() * (8 + 2 * n));
+        out.extend_from_slice(Self::MAGIC);
+        out.extend_from_slice(&(n as u32).to_le_bytes());
+        out.extend_from_slice(&(kept.len() as u32).to_le_bytes());
+        out.extend_from_slice(&scale.to_le_bytes());
+        for (k, r) in kept {
+            out.extend_from_slice(&k.to_le_bytes());
+            let r = r as usize * n;
+            for w in &self.weights[r..r + n] {
+                let q = (w / scale).round().clamp(-32767.0, 32767.0) as i16;
+                out.extend_from_slice(&q.to_le_bytes());
+            }
+        }
+        out
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Perceptron, ModelError> {
+        let err = |m: &str| ModelError(m.to_string());
+        if bytes.len() < 20 || &bytes[..8] != Self::MAGIC {
+            return Err(err("not a claimtrail perceptron (magic mismatch)"));
+        }
+        let u32_at =
+            |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        let n = u32_at(8) as usize;
+        let rows = u32_at(12) as usize;
+        let scale = f32::from_le_bytes([bytes[16], bytes[17], bytes[18], bytes[19]]);
+        let row_len = 8 + 2 * n;
+        if n == 0 || bytes.len() != 20 + rows * row_len {
+            return Err(err("length does not match header"));
+        }
+        let mut index = IdMap::default();
+        index.reserve(rows);
+        let mut weights = Vec::with_capacity(rows * n);
+        for (r, chunk) in bytes[20..].chunks_exact(row_len).enumerate() {
+            let mut k = [0u8; 8];
+            k.copy_from_slice(&chunk[..8]);
+            index.insert(u64::from_le_bytes(k), r as u32);
+            for w in chunk[8..].chunks_exact(2) {
+                weights.push(f32::from(i16::from_le_bytes([w[0], w[1]])) * scale);
+            }
+        }
+        Ok(Perceptron {
+            n_classes: n,
+            index,
+            weights,
+        })
+    }
+}
+
+pub fn argmax(scores: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &s) in scores.iter().enumerate() {
+        if s > scores[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// Training state: current weights plus the totals needed to average them.
+pub struct Trainer {
+    n_classes: usize,
+    index: IdMap<u32>,
+    weights: Vec<f32>,
+    totals: Vec<f64>,
+    stamps: Vec<u64>,
+    step: u64,
+}
+
+impl Trainer {
+    pub fn new(n_classes: usize) -> Trainer {
+        Trainer {
+            n_classes,
+            index: IdMap::default(),
+            weights: Vec::new(),
+            totals: Vec::new(),
+            stamps: Vec::new(),
+            step: 0,
+        }
+    }
+
+    pub fn score_into(&self, features: &[u64], scores: &mut [f32]) {
+        scores.iter_mut().for_each(|s| *s = 0.0);
+        for f in features {
+            if let Some(&row) = self.index.get(f) {
+                let row = row as usize * self.n_classes;
+                for (s, w) in scores
+                    .iter_mut()
+                    .zip(&self.weights[row..row + self.n_classes])
+                {
+                    *s += *w;
+                }
+            }
+        }
+    }
+
+    pub fn predict(&self, features: &[u64], scores: &mut [f32]) -> usize {
+        self.score_into(features, scores);
+        argmax(scores)
+    }
+
+    /// Counts one training example (call once per example, before or after `update`).
+    pub fn tick(&mut self) {
+        self.step += 1;
+    }
+
+    /// Moves weight from `guess` to `truth` for every feature.
+    pub fn update(&mut self, truth: usize, guess: usize, features: &[u64]) {
+        if truth == guess {
+            return;
+        }
+        for &f in features {
+            let n = self.n_classes;
+            let row = match self.index.get(&f) {
+                Some(&r) => r as usize,
+                None => {
+                    let r = self.index.len();
+                    self.index.insert(f, r as u32);
+                    self.weights.resize((r + 1) * n, 0.0);
+                    self.totals.resize((r + 1) * n, 0.0);
+                    self.stamps.resize((r + 1) * n, self.step);
+                    r
+                }
+            };
+            for (class, delta) in [(truth, 1.0f32), (guess, -1.0f32)] {
+                let i = row * n + class;
+                self.totals[i] += f64::from(self.weights[i]) * (self.step - self.stamps[i]) as f64;
+                self.stamps[i] = self.step;
+                self.weights[i] += delta;
+            }
+        }
+    }
+
+    /// The averaged model.
+    pub fn finish(mut self) -> Perceptron {
+        let step = self.step.max(1);
+        for i in 0..self.weights.len() {
+            self.totals[i] += f64::from(self.weights[i]) * (step - self.stamps[i]) as f64;
+            self.weights[i] = (self.totals[i] / step as f64) as f32;
+        }
+        Perceptron {
+            n_classes: self.n_classes,
+            index: self.index,
+            weights: self.weights,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn learns_a_separable_problem_and_round_trips() {
+        let data: Vec<(Vec<u64>, usize)> = (0..200)
+            .map(|i| {
+                let class = i % 3;
+                (
+                    vec![feature(1, &[&class.to_string()]), feature(2, &["bias"])],
+                    class,
+                )
+            })
+            .collect();
+        let mut t = Trainer::new(3);
+        let mut scores = vec![0.0; 3];
+        for _ in 0..3 {
+            for (f, y) in &data {
+                let g = t.predict(f, &mut scores);
+                t.update(*y, g, f);
+                t.tick();
+            }
+        }
+        let m = t.finish();
+        let m2 = Perceptron::from_bytes(&m.to_bytes(0.0)).expect("round trip");
+        for (f, y) in &data {
+            assert_eq!(m2.predict(f, &mut scores), *y);
+        }
+        assert!(Perceptron::from_bytes(b"garbage").is_err());
+        let mut cut = m.to_bytes(0.0);
+        cut.pop();
+        assert!(Perceptron::from_bytes(&cut).is_err());
+    }
+}
