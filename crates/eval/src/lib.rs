@@ -13,6 +13,7 @@
 //! assert_eq!(r.get("f1"), Some(0.5));
 //! ```
 
+pub mod attribution;
 pub mod conllu;
 pub mod error;
 pub mod ner;
