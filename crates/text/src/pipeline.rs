@@ -124,6 +124,13 @@ impl Pipeline {
     }
 }
 
+/// A default component by name, with its embedded model, for pipelines assembled by hand
+/// (benchmarks compare the pipeline with and without a stage).
+pub fn component_by_name(name: &str) -> Option<Box<dyn Component>> {
+    let full = Pipeline::new().ok()?;
+    full.components.into_iter().find(|c| c.name() == name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -143,31 +143,34 @@ const CONTRACTIONS: [&str; 6] = ["n't", "'s", "'re", "'ve", "'ll", "'d"];
 /// Length in bytes of a contraction suffix (`n't`, `'s`, `'re`, ... with straight or curly
 /// apostrophe) at the end of `word`, when the rest is a word of letters.
 fn contraction_suffix(word: &str) -> Option<usize> {
-    let lower: String = word
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .map(|c| {
-            if c == '’' {
-                '\''
-            } else {
-                c.to_ascii_lowercase()
-            }
-        })
-        .collect();
+    // Cheap reject first: every contraction ends in a letter preceded somewhere by an apostrophe.
+    if !(word.contains('\'') || word.contains('’')) {
+        return None;
+    }
+    // The last four characters, lowercased, curly apostrophe folded to straight; no allocation.
+    let mut tail = ['\0'; 4];
+    let mut n = 0;
+    for c in word.chars().rev().take(4) {
+        tail[3 - n] = if c == '’' {
+            '\''
+        } else {
+            c.to_ascii_lowercase()
+        };
+        n += 1;
+    }
+    let tail = &tail[4 - n..];
     for suf in CONTRACTIONS.iter().chain(["'m"].iter()) {
-        if lower.ends_with(suf) {
-            // Byte length in the original: curly apostrophe is 3 bytes, straight is 1.
-            let nchars = suf.chars().count();
-            let start = word.char_indices().rev().nth(nchars - 1).map(|(i, _)| i)?;
+        let sc: Vec<char> = suf.chars().collect();
+        if tail.len() >= sc.len() && tail[tail.len() - sc.len()..] == sc[..] {
+            let start = word
+                .char_indices()
+                .rev()
+                .nth(sc.len() - 1)
+                .map(|(i, _)| i)?;
             let stem = &word[..start];
             if stem.is_empty() || !stem.chars().all(char::is_alphabetic) {
                 return None;
             }
-            // "can't" -> "ca" + "n't" as UD does; "'s" on a one-letter stem is an initial, leave it.
             return Some(word.len() - start);
         }
     }

@@ -1,0 +1,116 @@
+//! Throughput and peak memory of the text pipeline over the PolNeAR texts (train and dev).
+//!
+//! Run with `cargo bench -p eval --bench pipeline`. Prints articles/s and words/s on one core
+//! and on all cores, for the full pipeline and without its attribution stage, and the peak
+//! resident memory of the process (VmHWM). Skips with a printed reason when `../shared/data`
+//! is absent. Wall-clock figures depend on the machine: report them with the machine's size.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+use text::pipeline::{Component, Pipeline, Tokenizer};
+
+fn load_texts(data: &Path) -> Vec<String> {
+    let mut texts = Vec::new();
+    for split in ["train", "dev"] {
+        let dir = data.join("polnear/data").join(split).join("text");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            eprintln!("skipping {}: not readable", dir.display());
+            continue;
+        };
+        let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        paths.sort();
+        for p in paths {
+            if let Ok(t) = std::fs::read_to_string(&p) {
+                texts.push(t);
+            }
+        }
+    }
+    texts
+}
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn run(pipeline: &Pipeline, texts: &[String], threads: usize) -> f64 {
+    let next = AtomicUsize::new(0);
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(t) = texts.get(i) else { break };
+                let doc = pipeline.analyze(t, None);
+                std::hint::black_box(doc.tokens.len());
+            });
+        }
+    });
+    start.elapsed().as_secs_f64()
+}
+
+fn pipeline_without(names: &[&str]) -> Option<Pipeline> {
+    let full = Pipeline::new().ok()?;
+    let keep: Vec<&str> = full
+        .component_names()
+        .into_iter()
+        .filter(|n| !names.contains(n))
+        .collect();
+    let mut components: Vec<Box<dyn Component>> = Vec::new();
+    for name in keep {
+        components.push(match name {
+            "tokenizer" => Box::new(Tokenizer),
+            other => text::pipeline::component_by_name(other)?,
+        });
+    }
+    Pipeline::from_components(components).ok()
+}
+
+fn main() {
+    let Some(data) = eval::shared_data_dir() else {
+        return;
+    };
+    let texts = load_texts(&data);
+    if texts.is_empty() {
+        eprintln!("skipping: no PolNeAR texts found");
+        return;
+    }
+    let words: usize = texts.iter().map(|t| t.split_whitespace().count()).sum();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "corpus: {} PolNeAR articles (train+dev), {} words; {} cores",
+        texts.len(),
+        words,
+        cores
+    );
+    let Ok(full) = Pipeline::new() else {
+        eprintln!("the embedded models did not load");
+        return;
+    };
+    // Warm up lazily built tables (regexes, gazetteers) outside the timed runs.
+    let _ = full.analyze("Warm up on Monday, officials said.", None);
+    let mut variants = vec![("full pipeline", full)];
+    if let Some(p) = pipeline_without(&["attribution"]) {
+        variants.push(("without attribution", p));
+    }
+    for (name, p) in &variants {
+        println!("{name}: {}", p.component_names().join(" -> "));
+        for threads in [1, cores] {
+            let secs = run(p, &texts, threads);
+            println!(
+                "  {threads} thread(s): {:>8.1} articles/s {:>10.0} words/s ({secs:.2} s)",
+                texts.len() as f64 / secs,
+                words as f64 / secs
+            );
+            if cores == 1 {
+                break;
+            }
+        }
+    }
+    println!("peak memory (VmHWM): {:.1} MB", peak_rss_mb());
+}
