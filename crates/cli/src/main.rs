@@ -7,6 +7,7 @@
 //! an unreadable input file. A closed output pipe ends the run quietly with 0.
 
 mod analyze;
+mod extract;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -26,6 +27,9 @@ enum Command {
     /// Analyse one text (or a stream of JSON lines): sentences, entities, times, quantities,
     /// attributions, boilerplate and credits, as JSON with code-point offsets.
     Analyze(analyze::AnalyzeArgs),
+    /// Extract the article in an HTML page (main text, title, byline, date, canonical URL,
+    /// site, language) as JSON, or a stream of pages given as JSON lines.
+    Extract(extract::ExtractArgs),
     /// Train a model from the corpora in ../shared/data and write its weights.
     Train {
         #[command(subcommand)]
@@ -57,6 +61,10 @@ enum TrainCommand {
         /// Where to write the weights.
         #[arg(long, default_value = "crates/text/models/ner.bin")]
         out: PathBuf,
+        /// Extra news training data labelled by a teacher model (JSON lines written by
+        /// scripts/ner_teacher.py); kept out of the repository.
+        #[arg(long)]
+        extra: Option<PathBuf>,
     },
     /// Attribution tagger (source, cue, content) from the PolNeAR train split.
     Attribution {
@@ -108,6 +116,22 @@ enum EvalCommand {
         /// The TBAQ-cleaned folder.
         #[arg(long, default_value = "../shared/data/timebank/TBAQ-cleaned")]
         dir: PathBuf,
+    },
+    /// Cluster the FNC-1 bodies mapped to stories and print pairwise and BCubed P/R/F1.
+    Clustering {
+        /// The FNC-1 folder (train_bodies.csv, train_body_story.tsv).
+        #[arg(long, default_value = "../shared/data/fnc-1")]
+        fnc1: PathBuf,
+        /// Similarity threshold for joining a story (default: the tuned one).
+        #[arg(long)]
+        threshold: Option<f32>,
+    },
+    /// Article extraction on the Scrapinghub benchmark: precision, recall and F1 of 4-word
+    /// shingles, and pages per second on one core.
+    Extraction {
+        /// The benchmark folder (ground-truth.json, html/*.html.gz).
+        #[arg(long, default_value = "../shared/data/article-extraction")]
+        bench: PathBuf,
     },
     /// Compare the analysis of the seed article with its hand-written expected JSON.
     Seed {
@@ -165,10 +189,13 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Analyze(args) => analyze::run(args),
+        Command::Extract(args) => extract::run(args),
         Command::Train { what } => {
             let report = match what {
                 TrainCommand::Pos { ud, out } => eval::pos::train(&ud, &out)?,
-                TrainCommand::Ner { gum, out } => eval::ner::train(&gum, &out)?,
+                TrainCommand::Ner { gum, out, extra } => {
+                    eval::ner::train_with(&gum, extra.as_deref(), &out)?
+                }
                 TrainCommand::Attribution { polnear, out } => {
                     eval::attribution::train(&polnear, &out)?
                 }
@@ -187,6 +214,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     eval::attribution::evaluate(&polnear, split.name())?
                 }
                 EvalCommand::Timex { dir } => eval::timex::evaluate(&dir, "all")?,
+                EvalCommand::Clustering { fnc1, threshold } => {
+                    eval::clustering::evaluate(&fnc1, threshold)?
+                }
+                EvalCommand::Extraction { bench } => eval::extraction::evaluate(&bench)?,
                 EvalCommand::Seed { dir } => eval::seed::evaluate(&dir, "seed")?,
             };
             print!("{report}");

@@ -112,5 +112,26 @@ fn main() {
             }
         }
     }
+    // Where one core's time goes, component by component.
+    if let Some((_, p)) = variants.first() {
+        let names = p.component_names();
+        let mut spent = vec![std::time::Duration::ZERO; names.len()];
+        for t in &texts {
+            let mut doc = text::Doc::new(t.as_str(), None);
+            p.run_timed(&mut doc, &mut spent);
+        }
+        let total: f64 = spent.iter().map(|d| d.as_secs_f64()).sum();
+        println!(
+            "time per component (one thread, {:.2} ms per article in all):",
+            1000.0 * total / texts.len() as f64
+        );
+        for (n, d) in names.iter().zip(&spent) {
+            println!(
+                "  {n:<12} {:>7.3} ms/article {:>5.1}%",
+                1000.0 * d.as_secs_f64() / texts.len() as f64,
+                100.0 * d.as_secs_f64() / total
+            );
+        }
+    }
     println!("peak memory (VmHWM): {:.1} MB", peak_rss_mb());
 }

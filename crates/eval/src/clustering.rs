@@ -13,7 +13,9 @@ use track::stories::{features, Clusterer, StoryConfig};
 /// FNC-1 bodies by id.
 pub fn load_bodies(path: &Path) -> Result<HashMap<u32, String>, EvalError> {
     let src = read_text(path)?;
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(src.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(src.as_bytes());
     let mut out = HashMap::new();
     for (i, rec) in rdr.records().enumerate() {
         let rec = rec.map_err(|e| EvalError::Format {
@@ -21,11 +23,14 @@ pub fn load_bodies(path: &Path) -> Result<HashMap<u32, String>, EvalError> {
             line: i + 2,
             message: e.to_string(),
         })?;
-        let id: u32 = rec.get(0).and_then(|s| s.trim().parse().ok()).ok_or_else(|| EvalError::Format {
-            path: path.to_path_buf(),
-            line: i + 2,
-            message: "Body ID is not a number".into(),
-        })?;
+        let id: u32 = rec
+            .get(0)
+            .and_then(|s| s.trim().parse().ok())
+            .ok_or_else(|| EvalError::Format {
+                path: path.to_path_buf(),
+                line: i + 2,
+                message: "Body ID is not a number".into(),
+            })?;
         out.insert(id, rec.get(1).unwrap_or("").to_string());
     }
     Ok(out)
@@ -52,7 +57,10 @@ pub fn load_story_map(path: &Path) -> Result<Vec<(u32, String)>, EvalError> {
 }
 
 /// Pairwise and BCubed scores of `predicted` against `gold` (cluster labels per item).
-pub fn score<A: Eq + std::hash::Hash, B: Eq + std::hash::Hash>(gold: &[A], predicted: &[B]) -> Scores {
+pub fn score<A: Eq + std::hash::Hash, B: Eq + std::hash::Hash>(
+    gold: &[A],
+    predicted: &[B],
+) -> Scores {
     let n = gold.len();
     let mut by_gold: HashMap<&A, Vec<usize>> = HashMap::new();
     let mut by_pred: HashMap<&B, Vec<usize>> = HashMap::new();
@@ -71,13 +79,25 @@ pub fn score<A: Eq + std::hash::Hash, B: Eq + std::hash::Hash>(gold: &[A], predi
         p += both / by_pred[&predicted[i]].len() as f64;
         r += both / by_gold[&gold[i]].len() as f64;
     }
-    let (bp, br) = if n == 0 { (0.0, 0.0) } else { (p / n as f64, r / n as f64) };
+    let (bp, br) = if n == 0 {
+        (0.0, 0.0)
+    } else {
+        (p / n as f64, r / n as f64)
+    };
     let pairs = |k: usize| (k * k.saturating_sub(1) / 2) as f64;
     let tp: f64 = joint.values().map(|&k| pairs(k)).sum();
     let pred_pairs: f64 = by_pred.values().map(|v| pairs(v.len())).sum();
     let gold_pairs: f64 = by_gold.values().map(|v| pairs(v.len())).sum();
-    let pp = if pred_pairs > 0.0 { tp / pred_pairs } else { 0.0 };
-    let pr = if gold_pairs > 0.0 { tp / gold_pairs } else { 0.0 };
+    let pp = if pred_pairs > 0.0 {
+        tp / pred_pairs
+    } else {
+        0.0
+    };
+    let pr = if gold_pairs > 0.0 {
+        tp / gold_pairs
+    } else {
+        0.0
+    };
     Scores {
         bcubed: (bp, br, f1(bp, br)),
         pairwise: (pp, pr, f1(pp, pr)),
@@ -106,7 +126,8 @@ pub struct Scores {
 pub fn evaluate(fnc1_dir: &Path, threshold: Option<f32>) -> Result<Report, EvalError> {
     let bodies = load_bodies(&fnc1_dir.join("train_bodies.csv"))?;
     let map = load_story_map(&fnc1_dir.join("train_body_story.tsv"))?;
-    let pipeline = text::Pipeline::new().map_err(|e| EvalError::data("embedded models", e.to_string()))?;
+    let pipeline =
+        text::Pipeline::new().map_err(|e| EvalError::data("embedded models", e.to_string()))?;
     let mut config = StoryConfig::default();
     if let Some(t) = threshold {
         config.threshold = t;
@@ -118,7 +139,10 @@ pub fn evaluate(fnc1_dir: &Path, threshold: Option<f32>) -> Result<Report, EvalE
     let start = std::time::Instant::now();
     for (id, story) in &map {
         let Some(body) = bodies.get(id) else {
-            return Err(EvalError::data(fnc1_dir, format!("body {id} of the story map is not in train_bodies.csv")));
+            return Err(EvalError::data(
+                fnc1_dir,
+                format!("body {id} of the story map is not in train_bodies.csv"),
+            ));
         };
         let doc = pipeline.analyze(body, None);
         let a = clusterer.add(&features(&doc, None), 0);
@@ -127,11 +151,26 @@ pub fn evaluate(fnc1_dir: &Path, threshold: Option<f32>) -> Result<Report, EvalE
     }
     let secs = start.elapsed().as_secs_f64();
     let s = score(&gold, &predicted);
-    let mut r = Report::new(format!("story clustering on {} FNC-1 bodies ({} stories), threshold {threshold}", gold.len(), s.gold_clusters));
-    r.push_line(format!("           precision  recall     F1"));
-    r.push_line(format!("BCubed     {:.3}      {:.3}      {:.3}", s.bcubed.0, s.bcubed.1, s.bcubed.2));
-    r.push_line(format!("pairwise   {:.3}      {:.3}      {:.3}", s.pairwise.0, s.pairwise.1, s.pairwise.2));
-    r.push_line(format!("clusters: {} (gold {}); {:.0} articles/s including analysis", s.clusters, s.gold_clusters, gold.len() as f64 / secs));
+    let mut r = Report::new(format!(
+        "story clustering on {} FNC-1 bodies ({} stories), threshold {threshold}",
+        gold.len(),
+        s.gold_clusters
+    ));
+    r.push_line("           precision  recall     F1");
+    r.push_line(format!(
+        "BCubed     {:.3}      {:.3}      {:.3}",
+        s.bcubed.0, s.bcubed.1, s.bcubed.2
+    ));
+    r.push_line(format!(
+        "pairwise   {:.3}      {:.3}      {:.3}",
+        s.pairwise.0, s.pairwise.1, s.pairwise.2
+    ));
+    r.push_line(format!(
+        "clusters: {} (gold {}); {:.0} articles/s including analysis",
+        s.clusters,
+        s.gold_clusters,
+        gold.len() as f64 / secs
+    ));
     r.set("bcubed_precision", s.bcubed.0);
     r.set("bcubed_recall", s.bcubed.1);
     r.set("bcubed_f1", s.bcubed.2);

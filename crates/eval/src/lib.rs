@@ -14,9 +14,12 @@
 //! ```
 
 pub mod attribution;
+pub mod clustering;
 pub mod conllu;
 pub mod error;
+pub mod extraction;
 pub mod ner;
+pub mod polnear;
 pub mod pos;
 pub mod report;
 pub mod seed;

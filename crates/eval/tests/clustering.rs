@@ -2,7 +2,9 @@
 
 #[test]
 fn fnc1_story_clustering_bcubed_f1_floor() {
-    let Some(data) = eval::shared_data_dir() else { return };
+    let Some(data) = eval::shared_data_dir() else {
+        return;
+    };
     let report = eval::clustering::evaluate(&data.join("fnc-1"), None).expect("FNC-1 loads");
     print!("{report}");
     let f1 = report.get("bcubed_f1").expect("bcubed_f1 metric");

@@ -218,7 +218,8 @@ pub struct TimeExpr {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Quantity {
     pub span: Span,
-    /// The number; for a range, its upper bound's lower neighbour is in `low`/`high`.
+    /// The number; for a range or a vague number ("hundreds") the low end, with both ends in
+    /// `low` and `high`. A bound sets one of them ("more than 500": `low`; "up to 500": `high`).
     pub value: f64,
     pub low: Option<f64>,
     pub high: Option<f64>,

@@ -18,6 +18,7 @@
 //! assert_eq!(doc.token_text(0), "Mr.");
 //! ```
 
+pub mod attribution;
 pub mod boilerplate;
 pub mod doc;
 pub mod entities;

@@ -66,12 +66,25 @@ impl std::fmt::Display for ModelError {
 impl std::error::Error for ModelError {}
 
 /// The trained, averaged model.
+///
+/// Weights are kept as they are stored, quantized to i16 with one scale, each feature's key
+/// and weights side by side in one row, found through an open-addressing table of row numbers.
+/// Scoring a token touches one small table (which stays in cache) and one row per feature,
+/// where a general hash map would touch its own slots and then a separate weight array: this
+/// layout roughly halves the time taggers spend scoring.
 #[derive(Clone, Debug)]
 pub struct Perceptron {
     n_classes: usize,
-    index: IdMap<u32>,
-    weights: Vec<f32>,
+    /// `scale * i16` is the weight.
+    scale: f32,
+    /// Row `r` is `data[r * stride..][..stride]`: four i16 holding the u64 key, then the weights.
+    data: Vec<i16>,
+    /// `slots[hash & mask]`, probed linearly: row number + 1, or 0 for an empty slot.
+    slots: Vec<u32>,
+    mask: usize,
 }
+
+const KEY_WORDS: usize = 4;
 
 impl Perceptron {
     pub fn n_classes(&self) -> usize {
@@ -79,22 +92,105 @@ impl Perceptron {
     }
 
     pub fn n_features(&self) -> usize {
-        self.index.len()
+        self.data.len() / self.stride()
+    }
+
+    fn stride(&self) -> usize {
+        KEY_WORDS + self.n_classes
+    }
+
+    fn row_key(row: &[i16]) -> u64 {
+        let mut k = 0u64;
+        for (i, &w) in row[..KEY_WORDS].iter().enumerate() {
+            k |= u64::from(w as u16) << (16 * i);
+        }
+        k
+    }
+
+    /// Builds the model from (key, quantized weights) rows.
+    fn from_rows(
+        n_classes: usize,
+        scale: f32,
+        rows: impl ExactSizeIterator<Item = (u64, Vec<i16>)>,
+    ) -> Perceptron {
+        let n_rows = rows.len();
+        let stride = KEY_WORDS + n_classes;
+        let n_slots = (n_rows * 2).next_power_of_two().max(16);
+        let mask = n_slots - 1;
+        let mut data = Vec::with_capacity(n_rows * stride);
+        let mut slots = vec![0u32; n_slots];
+        for (r, (key, weights)) in rows.enumerate() {
+            for i in 0..KEY_WORDS {
+                data.push((key >> (16 * i)) as u16 as i16);
+            }
+            data.extend_from_slice(&weights);
+            let mut s = key as usize & mask;
+            while slots[s] != 0 {
+                s = (s + 1) & mask;
+            }
+            slots[s] = r as u32 + 1;
+        }
+        Perceptron {
+            n_classes,
+            scale,
+            data,
+            slots,
+            mask,
+        }
+    }
+
+    /// The weights of feature `key`, if the model has it.
+    #[inline]
+    fn row(&self, key: u64) -> Option<&[i16]> {
+        let stride = self.stride();
+        let mut s = key as usize & self.mask;
+        loop {
+            let r = self.slots[s];
+            if r == 0 {
+                return None;
+            }
+            let row = &self.data[(r as usize - 1) * stride..][..stride];
+            if Self::row_key(row) == key {
+                return Some(&row[KEY_WORDS..]);
+            }
+            s = (s + 1) & self.mask;
+        }
     }
 
     /// Adds each feature's weights into `scores` (which must hold `n_classes` values).
     pub fn score_into(&self, features: &[u64], scores: &mut [f32]) {
         scores.iter_mut().for_each(|s| *s = 0.0);
-        for f in features {
-            if let Some(&row) = self.index.get(f) {
-                let row = row as usize * self.n_classes;
-                for (s, w) in scores
-                    .iter_mut()
-                    .zip(&self.weights[row..row + self.n_classes])
-                {
-                    *s += *w;
+        // Scoring is bound by memory latency. Reading every feature's first slot in a tight
+        // loop of its own lets the processor have all those cache misses in flight at once,
+        // instead of one per feature behind the key comparison.
+        let mut first = [0u32; 64];
+        for chunk in features.chunks(64) {
+            for (slot, &f) in first.iter_mut().zip(chunk) {
+                *slot = self.slots[f as usize & self.mask];
+            }
+            for (&r, &f) in first.iter().zip(chunk) {
+                if r == 0 {
+                    continue;
+                }
+                if let Some(w) = self.row_from(r, f) {
+                    for (s, &w) in scores.iter_mut().zip(w) {
+                        *s += f32::from(w);
+                    }
                 }
             }
+        }
+        scores.iter_mut().for_each(|s| *s *= self.scale);
+    }
+
+    /// Like [`Perceptron::row`], starting from the row number found in the key's first slot.
+    #[inline]
+    fn row_from(&self, first: u32, key: u64) -> Option<&[i16]> {
+        let stride = self.stride();
+        let row = &self.data[(first as usize - 1) * stride..][..stride];
+        if Self::row_key(row) == key {
+            Some(&row[KEY_WORDS..])
+        } else {
+            self.row(key)
         }
     }
 
@@ -109,33 +205,27 @@ impl Perceptron {
     /// Compact binary form: weights quantized to i16 with one scale; features whose weights are
     /// all below `prune` in absolute value are dropped.
     pub fn to_bytes(&self, prune: f32) -> Vec<u8> {
-        let max = self
-            .weights
-            .iter()
-            .fold(0f32, |m, w| m.max(w.abs()))
-            .max(1e-9);
-        let scale = max / 32767.0;
-        let mut rows: Vec<(u64, u32)> = self.index.iter().map(|(&k, &v)| (k, v)).collect();
-        rows.sort_unstable();
         let n = self.n_classes;
-        let kept: Vec<(u64, u32)> = rows
-            .into_iter()
-            .filter(|&(_, r)| {
-                let r = r as usize * n;
-                self.weights[r..r + n].iter().any(|w| w.abs() >= prune)
+        let stride = self.stride();
+        let mut rows: Vec<&[i16]> = self
+            .data
+            .chunks_exact(stride)
+            .filter(|r| {
+                r[KEY_WORDS..]
+                    .iter()
+                    .any(|&w| f32::from(w).abs() * self.scale >= prune)
             })
             .collect();
-        let mut out = Vec::with_capacity(24 + kept.len() * (8 + 2 * n));
+        rows.sort_unstable_by_key(|r| Self::row_key(r));
+        let mut out = Vec::with_capacity(20 + rows.len() * (8 + 2 * n));
         out.extend_from_slice(Self::MAGIC);
         out.extend_from_slice(&(n as u32).to_le_bytes());
-        out.extend_from_slice(&(kept.len() as u32).to_le_bytes());
-        out.extend_from_slice(&scale.to_le_bytes());
-        for (k, r) in kept {
-            out.extend_from_slice(&k.to_le_bytes());
-            let r = r as usize * n;
-            for w in &self.weights[r..r + n] {
-                let q = (w / scale).round().clamp(-32767.0, 32767.0) as i16;
-                out.extend_from_slice(&q.to_le_bytes());
+        out.extend_from_slice(&(rows.len() as u32).to_le_bytes());
+        out.extend_from_slice(&self.scale.to_le_bytes());
+        for r in rows {
+            out.extend_from_slice(&Self::row_key(r).to_le_bytes());
+            for w in &r[KEY_WORDS..] {
+                out.extend_from_slice(&w.to_le_bytes());
             }
         }
         out
@@ -152,25 +242,20 @@ impl Perceptron {
         let rows = u32_at(12) as usize;
         let scale = f32::from_le_bytes([bytes[16], bytes[17], bytes[18], bytes[19]]);
         let row_len = 8 + 2 * n;
-        if n == 0 || bytes.len() != 20 + rows * row_len {
+        if n == 0 || rows.checked_mul(row_len).and_then(|l| l.checked_add(20)) != Some(bytes.len())
+        {
             return Err(err("length does not match header"));
         }
-        let mut index = IdMap::default();
-        index.reserve(rows);
-        let mut weights = Vec::with_capacity(rows * n);
-        for (r, chunk) in bytes[20..].chunks_exact(row_len).enumerate() {
+        let rows = bytes[20..].chunks_exact(row_len).map(|chunk| {
             let mut k = [0u8; 8];
             k.copy_from_slice(&chunk[..8]);
-            index.insert(u64::from_le_bytes(k), r as u32);
-            for w in chunk[8..].chunks_exact(2) {
-                weights.push(f32::from(i16::from_le_bytes([w[0], w[1]])) * scale);
-            }
-        }
-        Ok(Perceptron {
-            n_classes: n,
-            index,
-            weights,
-        })
+            let weights = chunk[8..]
+                .chunks_exact(2)
+                .map(|w| i16::from_le_bytes([w[0], w[1]]))
+                .collect();
+            (u64::from_le_bytes(k), weights)
+        });
+        Ok(Perceptron::from_rows(n, scale, rows))
     }
 }
 
@@ -258,18 +343,30 @@ impl Trainer {
         }
     }
 
-    /// The averaged model.
+    /// The averaged model, quantized as it will be stored (so that a model scored straight
+    /// after training scores as it will after a round trip through bytes).
     pub fn finish(mut self) -> Perceptron {
         let step = self.step.max(1);
+        let mut max = 0f32;
         for i in 0..self.weights.len() {
             self.totals[i] += f64::from(self.weights[i]) * (step - self.stamps[i]) as f64;
             self.weights[i] = (self.totals[i] / step as f64) as f32;
+            max = max.max(self.weights[i].abs());
         }
-        Perceptron {
-            n_classes: self.n_classes,
-            index: self.index,
-            weights: self.weights,
-        }
+        let scale = max.max(1e-9) / 32767.0;
+        let n = self.n_classes;
+        let mut rows: Vec<(u64, u32)> = self.index.iter().map(|(&k, &v)| (k, v)).collect();
+        rows.sort_unstable();
+        let weights = &self.weights;
+        let rows = rows.into_iter().map(|(k, r)| {
+            let r = r as usize * n;
+            let q = weights[r..r + n]
+                .iter()
+                .map(|w| (w / scale).round().clamp(-32767.0, 32767.0) as i16)
+                .collect();
+            (k, q)
+        });
+        Perceptron::from_rows(n, scale, rows)
     }
 }
 

@@ -88,11 +88,24 @@ fn add_doc_terms(doc: &Doc, scale: f32, tf: &mut IdMap<f32>) {
         let tag = doc.tags.as_ref().and_then(|tags| tags.get(i)).copied();
         if matches!(
             tag,
-            Some(Upos::DET | Upos::ADP | Upos::PRON | Upos::AUX | Upos::CCONJ | Upos::SCONJ | Upos::PART | Upos::PUNCT)
+            Some(
+                Upos::DET
+                    | Upos::ADP
+                    | Upos::PRON
+                    | Upos::AUX
+                    | Upos::CCONJ
+                    | Upos::SCONJ
+                    | Upos::PART
+                    | Upos::PUNCT
+            )
         ) {
             continue;
         }
-        let word = doc.lemmas.as_ref().and_then(|l| l.get(i)).map_or_else(|| doc.token_text(i), String::as_str);
+        let word = doc
+            .lemmas
+            .as_ref()
+            .and_then(|l| l.get(i))
+            .map_or_else(|| doc.token_text(i), String::as_str);
         lower.clear();
         lower.extend(word.chars().flat_map(char::to_lowercase));
         if lower.chars().count() < 3 || is_stopword(&lower) {
@@ -107,10 +120,15 @@ fn add_doc_terms(doc: &Doc, scale: f32, tf: &mut IdMap<f32>) {
         lower.clear();
         lower.extend(doc.slice(e.span).chars().flat_map(char::to_lowercase));
         let weight = match e.label {
-            EntityType::Person | EntityType::Org | EntityType::Event | EntityType::Vessel | EntityType::Account => 1.0,
+            EntityType::Person
+            | EntityType::Org
+            | EntityType::Event
+            | EntityType::Vessel
+            | EntityType::Account => 1.0,
             _ => 0.5,
         };
-        *tf.entry(feature(2, &[&lower])).or_insert(0.0) += scale * weight * StoryConfig::default().entity_weight;
+        *tf.entry(feature(2, &[&lower])).or_insert(0.0) +=
+            scale * weight * StoryConfig::default().entity_weight;
     }
 }
 
@@ -194,7 +212,10 @@ impl Clusterer {
             .map(|&(t, w)| {
                 let df = self.df.get(&t).copied().unwrap_or(1) as f32;
                 let idf = ((n + 1.0) / (df + 1.0)).ln() + 1.0;
-                (t, (1.0 + w.max(1e-6).ln().max(0.0)) * idf * w.min(1.0).max(0.25))
+                (
+                    t,
+                    (1.0 + w.max(1e-6).ln().max(0.0)) * idf * w.clamp(0.25, 1.0),
+                )
             })
             .collect();
         let norm = vec.iter().map(|&(_, w)| w * w).sum::<f32>().sqrt();
@@ -218,7 +239,10 @@ impl Clusterer {
             if time - s.last_seen > self.config.active_window_secs || s.norm_sq <= 0.0 {
                 continue;
             }
-            let dot: f32 = vec.iter().filter_map(|(t, w)| s.centroid.get(t).map(|cw| cw * w)).sum();
+            let dot: f32 = vec
+                .iter()
+                .filter_map(|(t, w)| s.centroid.get(t).map(|cw| cw * w))
+                .sum();
             let cos = dot / s.norm_sq.sqrt();
             let idle = (time - s.last_seen - self.config.grace_secs).max(0) as f32;
             let decay = 0.5f32.powf(idle / self.config.half_life_secs.max(1) as f32);
@@ -264,7 +288,7 @@ impl Clusterer {
     /// Drops stories idle beyond the active window from the index, so that lookups stay
     /// proportional to active stories. Runs in amortized time: only when many may have expired.
     fn expire(&mut self) {
-        if self.docs % 1024 != 0 {
+        if !self.docs.is_multiple_of(1024) {
             return;
         }
         let cutoff = self.latest.saturating_sub(self.config.active_window_secs);
@@ -299,14 +323,26 @@ mod tests {
     #[test]
     fn similar_articles_share_a_story_and_time_splits_them() {
         let mut c = Clusterer::new(StoryConfig::default());
-        let a = c.add(&feats(&["estmark", "marines", "coast", "valdora", "satellite"]), 0);
-        let b = c.add(&feats(&["estmark", "marines", "coast", "valdora", "denial"]), 3_600);
-        let d = c.add(&feats(&["football", "cup", "final", "goal", "striker"]), 7_200);
+        let a = c.add(
+            &feats(&["estmark", "marines", "coast", "valdora", "satellite"]),
+            0,
+        );
+        let b = c.add(
+            &feats(&["estmark", "marines", "coast", "valdora", "denial"]),
+            3_600,
+        );
+        let d = c.add(
+            &feats(&["football", "cup", "final", "goal", "striker"]),
+            7_200,
+        );
         assert!(a.new_story && !b.new_story && d.new_story);
         assert_eq!(a.story, b.story);
         assert_ne!(a.story, d.story);
         // The same words a month later open a new story: the old one went idle.
-        let e = c.add(&feats(&["estmark", "marines", "coast", "valdora", "satellite"]), 40 * 86_400);
+        let e = c.add(
+            &feats(&["estmark", "marines", "coast", "valdora", "satellite"]),
+            40 * 86_400,
+        );
         assert!(e.new_story);
         assert_eq!(c.story(a.story).map(|s| s.size), Some(2));
     }

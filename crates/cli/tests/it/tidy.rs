@@ -14,7 +14,10 @@ const ALLOWED_EDGES: &[(&str, &[&str])] = &[
     ("app", &["text", "model", "ingest", "track", "store"]),
     ("server", &["app", "model"]),
     ("eval", &["text", "track", "ingest"]),
-    ("claimtrail", &["app", "server", "text", "eval", "model"]),
+    (
+        "claimtrail",
+        &["app", "server", "text", "eval", "model", "ingest"],
+    ),
 ];
 
 /// Crates that must stay pure: no I/O stack, no async runtime, no SQL, no HTTP.

@@ -1,0 +1,36 @@
+//! Attribution on the PolNeAR dev split must not fall below the exact-match F1 it reached when
+//! the committed model was trained (minus one point), per role. Skips, saying why, when the
+//! shared corpora are absent.
+
+/// Exact-match F1 (percent) reached on dev by the committed model, minus one point. Raise these
+/// when a better model is committed; never lower them to make a change pass.
+const FLOORS: [(&str, f64); 4] = [
+    ("source_exact_f1", 69.7 - 1.0),
+    ("cue_exact_f1", 65.0 - 1.0),
+    ("content_exact_f1", 44.9 - 1.0),
+    ("attribution_f1", 47.6 - 1.0),
+];
+
+#[test]
+fn polnear_dev_exact_f1_stays_above_the_floor() {
+    let Some(data) = eval::shared_data_dir() else {
+        return;
+    };
+    let polnear = data.join("polnear");
+    if !polnear.is_dir() {
+        eprintln!("skipping: {} is absent", polnear.display());
+        return;
+    }
+    let report = match eval::attribution::evaluate(&polnear, "dev") {
+        Ok(r) => r,
+        Err(e) => panic!("evaluating attribution: {e}"),
+    };
+    println!("{report}");
+    for (name, floor) in FLOORS {
+        let got = report.get(name).unwrap_or(0.0);
+        assert!(
+            got >= floor,
+            "{name} is {got:.1}, below the floor {floor:.1}"
+        );
+    }
+}

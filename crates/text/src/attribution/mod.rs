@@ -1,0 +1,725 @@
+//! Attribution: who (source) said (cue) what (content).
+//!
+//! Two trained taggers, both greedy averaged perceptrons over hashed features
+//! ([`crate::perceptron`]), trained on PolNeAR by `claimtrail train attribution`:
+//!
+//! 1. the **cue tagger** labels each sentence's tokens B/I/O for cues ("said", "according to",
+//!    "in a statement"), helped by the lexicon in `data/attribution/cues.txt`;
+//! 2. the **role tagger** then runs once per cue over a window around it (the cue's sentence,
+//!    its neighbours in the same paragraph, and any quotation that runs on from it), labelling
+//!    each token source, content or neither. Its features describe the token *relative to this
+//!    cue*: side and distance, commas and other cues in between, whether both sit in the same
+//!    quotation, the cue's head word. That is how a feature model reaches the syntax-like
+//!    structure ("the NP before the verb, the clause after it") without a parser.
+//!
+//! Cue first, roles second, because PolNeAR attributions are built around their cue and a
+//! sentence often holds two; labelling roles per cue makes grouping free, where a single
+//! document-wide tag sequence would have to guess which source belongs to which content.
+//! Both passes are linear in the text: one pass per sentence, and per cue a bounded window.
+
+mod features;
+pub mod quotes;
+
+use crate::doc::{Attribution, Doc, Span, TokenKind};
+use crate::perceptron::{ModelError, Perceptron, Trainer};
+use crate::pipeline::{Component, Layer};
+use features::{
+    cue_features, role_features, Between, CueContext, DocView, CUE_LABELS, ROLE_LABELS,
+};
+use std::ops::Range;
+
+/// The label history value the role tagger sees for the cue's own tokens.
+const ROLE_CUE_HISTORY: usize = 3;
+/// How many sentences a quotation may extend a role window on either side.
+const MAX_QUOTE_SENTENCES: usize = 4;
+
+/// The trained attribution model: a cue tagger and a role tagger.
+pub struct Model {
+    cue: Perceptron,
+    role: Perceptron,
+}
+
+const MAGIC: &[u8; 8] = b"CTATTR01";
+
+impl Model {
+    /// The model committed at `crates/text/models/attribution.bin`.
+    pub fn embedded() -> Result<Model, ModelError> {
+        Model::from_bytes(include_bytes!("../../models/attribution.bin"))
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let cue = self.cue.to_bytes(0.001);
+        let role = self.role.to_bytes(0.001);
+        let mut out = Vec::with_capacity(16 + cue.len() + role.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&(cue.len() as u64).to_le_bytes());
+        out.extend_from_slice(&cue);
+        out.extend_from_slice(&role);
+        out
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelError> {
+        if bytes.len() < 16 || &bytes[..8] != MAGIC {
+            return Err(ModelError(
+                "not a claimtrail attribution model (magic mismatch)".into(),
+            ));
+        }
+        let mut n = [0u8; 8];
+        n.copy_from_slice(&bytes[8..16]);
+        let n = usize::try_from(u64::from_le_bytes(n)).unwrap_or(usize::MAX);
+        let rest = &bytes[16..];
+        if n > rest.len() {
+            return Err(ModelError("attribution model is truncated".into()));
+        }
+        let cue = Perceptron::from_bytes(&rest[..n])?;
+        let role = Perceptron::from_bytes(&rest[n..])?;
+        if cue.n_classes() != CUE_LABELS.len() || role.n_classes() != ROLE_LABELS.len() - 1 {
+            return Err(ModelError(
+                "attribution model has the wrong number of labels".into(),
+            ));
+        }
+        Ok(Model { cue, role })
+    }
+
+    /// The attributions in `doc` (which needs tokens and sentences).
+    pub fn predict(&self, doc: &Doc) -> Vec<Attribution> {
+        let v = DocView::new(doc);
+        let mut feats = Vec::with_capacity(64);
+        let mut scores = [0f32; 3];
+        let mut cues: Vec<Range<usize>> = Vec::new();
+        for s in &doc.sentences {
+            if doc.in_boilerplate(s.span) {
+                continue;
+            }
+            let labels = tag_cues(
+                &v,
+                &s.tokens,
+                |_, f| self.cue.predict(f, &mut scores),
+                &mut feats,
+            );
+            cues.extend(cue_runs(&labels, s.tokens.start));
+        }
+        let marks = CueMarks::new(doc.tokens.len(), &cues);
+        let mut tagged = Vec::with_capacity(cues.len());
+        for (k, cue) in cues.iter().enumerate() {
+            let window = window(&v, cue);
+            let labels = tag_roles(
+                &v,
+                cue,
+                k,
+                &marks,
+                window.clone(),
+                |_, f| self.role.predict(f, &mut scores),
+                &mut feats,
+            );
+            tagged.push((window.start, labels));
+        }
+        resolve_conflicts(&v, &cues, &mut tagged);
+        let mut out = Vec::with_capacity(cues.len());
+        for (k, (cue, (offset, labels))) in cues.iter().zip(tagged).enumerate() {
+            let labels = fill_holes(doc, cue, k, &marks, offset, labels);
+            out.push(assemble(doc, cue, offset, &labels));
+        }
+        out
+    }
+}
+
+/// PolNeAR gives each token one role in one attribution; windows overlap, so two cues may both
+/// claim a content token. It stays with the nearer cue, a cue in its own sentence counting as
+/// nearer. Sources are left alone: one speaker often serves two cues ("X said A and claimed B"),
+/// and measured on dev, sharing them scores better.
+fn resolve_conflicts(v: &DocView, cues: &[Range<usize>], tagged: &mut [(usize, Vec<usize>)]) {
+    let n = v.doc.tokens.len();
+    let mut best = vec![(usize::MAX, usize::MAX); n];
+    let dist = |i: usize, cue: &Range<usize>| {
+        let d = if i < cue.start {
+            cue.start - i
+        } else {
+            i.saturating_sub(cue.end)
+        };
+        d + if v.sent_of[i] == v.sent_of[cue.start] {
+            0
+        } else {
+            n
+        }
+    };
+    for (k, (offset, labels)) in tagged.iter().enumerate() {
+        for (p, &y) in labels.iter().enumerate() {
+            let i = offset + p;
+            if y == 2 && i < n {
+                let d = dist(i, &cues[k]);
+                if d < best[i].0 {
+                    best[i] = (d, k);
+                }
+            }
+        }
+    }
+    for (k, (offset, labels)) in tagged.iter_mut().enumerate() {
+        for (p, y) in labels.iter_mut().enumerate() {
+            let i = *offset + p;
+            if *y == 2 && i < n && best[i].1 != k {
+                *y = 0;
+            }
+        }
+    }
+}
+
+/// Greedy B/I/O cue labels for one sentence.
+fn tag_cues(
+    v: &DocView,
+    range: &Range<usize>,
+    mut predict: impl FnMut(usize, &[u64]) -> usize,
+    feats: &mut Vec<u64>,
+) -> Vec<usize> {
+    let mut labels = Vec::with_capacity(range.len());
+    let (mut p1, mut p2) = (0, 0);
+    let has_quote = range.clone().any(|k| v.quote[k] != 0);
+    for i in range.clone() {
+        cue_features(v, range, has_quote, i, p1, p2, feats);
+        let mut y = predict(i, feats);
+        if y == 2 && p1 == 0 {
+            y = 1;
+        }
+        labels.push(y);
+        p2 = p1;
+        p1 = y;
+    }
+    labels
+}
+
+/// Token ranges of the cues in B/I/O labels starting at token `offset`.
+fn cue_runs(labels: &[usize], offset: usize) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::new();
+    for (k, &y) in labels.iter().enumerate() {
+        let i = offset + k;
+        match y {
+            1 => out.push(i..i + 1),
+            2 => match out.last_mut() {
+                Some(r) if r.end == i => r.end = i + 1,
+                _ => out.push(i..i + 1),
+            },
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Which cue covers each token, and prefix counts of cue tokens and commas, so that "another
+/// cue lies between" and "commas between" are O(1) per token.
+struct CueMarks {
+    owner: Vec<usize>,
+    cue_prefix: Vec<u32>,
+}
+
+impl CueMarks {
+    fn new(n: usize, cues: &[Range<usize>]) -> CueMarks {
+        let mut owner = vec![usize::MAX; n];
+        for (k, c) in cues.iter().enumerate() {
+            for o in &mut owner[c.clone()] {
+                *o = k;
+            }
+        }
+        let mut cue_prefix = Vec::with_capacity(n + 1);
+        cue_prefix.push(0);
+        let mut acc = 0;
+        for &o in &owner {
+            acc += u32::from(o != usize::MAX);
+            cue_prefix.push(acc);
+        }
+        CueMarks { owner, cue_prefix }
+    }
+    fn cue_tokens(&self, r: Range<usize>) -> u32 {
+        self.cue_prefix[r.end] - self.cue_prefix[r.start]
+    }
+}
+
+/// The tokens the role tagger looks at for `cue`.
+fn window(v: &DocView, cue: &Range<usize>) -> Range<usize> {
+    let sents = &v.doc.sentences;
+    if sents.is_empty() {
+        return cue.clone();
+    }
+    let s = v.sent_of[cue.start] as usize;
+    let para = sents[s].paragraph;
+    let (mut lo, mut hi) = (s, s);
+    if lo > 0 && sents[lo - 1].paragraph == para {
+        lo -= 1;
+    }
+    if hi + 1 < sents.len() && sents[hi + 1].paragraph == para {
+        hi += 1;
+    }
+    // A quotation running on over the window's edge pulls its sentences in.
+    let q = &v.quote;
+    while lo > 0 && s - lo < MAX_QUOTE_SENTENCES {
+        let first = sents[lo].tokens.start;
+        let prev_last = sents[lo - 1].tokens.end.saturating_sub(1);
+        if sents[lo].tokens.is_empty() || q[first] == 0 || q[first] != q[prev_last] {
+            break;
+        }
+        lo -= 1;
+    }
+    while hi + 1 < sents.len() && hi - s < MAX_QUOTE_SENTENCES {
+        let last = sents[hi].tokens.end.saturating_sub(1);
+        let next_first = sents[hi + 1].tokens.start;
+        if sents[hi].tokens.is_empty() || q[last] == 0 || q[last] != q[next_first] {
+            break;
+        }
+        hi += 1;
+    }
+    sents[lo].tokens.start.min(cue.start)..sents[hi].tokens.end.max(cue.end)
+}
+
+/// Greedy role labels (indices into ROLE_LABELS) for the tokens of `window`; the cue's own
+/// tokens get [`ROLE_CUE_HISTORY`].
+fn tag_roles(
+    v: &DocView,
+    cue: &Range<usize>,
+    k: usize,
+    marks: &CueMarks,
+    window: Range<usize>,
+    mut predict: impl FnMut(usize, &[u64]) -> usize,
+    feats: &mut Vec<u64>,
+) -> Vec<usize> {
+    let c = CueContext::new(v, cue.start, cue.end);
+    let mut labels = Vec::with_capacity(window.len());
+    let (mut p1, mut p2) = (0, 0);
+    // Commas between token j and the cue: counted once from each side of the cue.
+    let comma_at = |j: usize| usize::from(v.shapes[j] == ",");
+    let mut commas_left: usize = (window.start..cue.start).map(comma_at).sum();
+    let mut commas_right = 0usize;
+    for j in window.clone() {
+        let y = if cue.contains(&j) {
+            ROLE_CUE_HISTORY
+        } else {
+            let between = if j < cue.start {
+                commas_left -= comma_at(j);
+                Between {
+                    commas: commas_left,
+                    other_cue: marks.cue_tokens(j + 1..cue.start) > 0,
+                    in_other_cue: marks.owner[j] != usize::MAX && marks.owner[j] != k,
+                }
+            } else {
+                let b = Between {
+                    commas: commas_right,
+                    other_cue: marks.cue_tokens(cue.end..j) > 0,
+                    in_other_cue: marks.owner[j] != usize::MAX && marks.owner[j] != k,
+                };
+                commas_right += comma_at(j);
+                b
+            };
+            role_features(v, &c, j, between, p1, p2, feats);
+            predict(j, feats)
+        };
+        labels.push(y);
+        p2 = p1;
+        p1 = y;
+    }
+    labels
+}
+
+/// The longest run of O tokens, per role, that may separate two runs of that role on the same
+/// side of the cue and still be read as one span.
+const MAX_HOLE: [usize; 3] = [0, 2, 6];
+
+/// Closes short gaps inside a role: a greedy tagger sometimes drops a token or two in the middle
+/// of a long content clause, which costs an exact match for nothing. A gap is closed only on one
+/// side of the cue, within a paragraph, and when no other cue lies in it.
+fn fill_holes(
+    doc: &Doc,
+    cue: &Range<usize>,
+    k: usize,
+    marks: &CueMarks,
+    offset: usize,
+    mut labels: Vec<usize>,
+) -> Vec<usize> {
+    let mut last: [Option<usize>; 3] = [None; 3];
+    for p in 0..labels.len() {
+        let y = labels[p];
+        let i = offset + p;
+        if y == ROLE_CUE_HISTORY {
+            last = [None; 3];
+            continue;
+        }
+        if y == 1 || y == 2 {
+            if let Some(q) = last[y] {
+                let gap = q + 1..p;
+                let ok = gap.len() <= MAX_HOLE[y]
+                    && !gap.clone().any(|g| {
+                        let o = marks.owner[offset + g];
+                        (o != usize::MAX && o != k) || doc.tokens[offset + g].newline_before
+                    })
+                    && !doc.tokens[i].newline_before;
+                if ok && (i < cue.start || offset + q >= cue.end) {
+                    for l in &mut labels[gap] {
+                        if *l == 0 {
+                            *l = y;
+                        }
+                    }
+                }
+            }
+            last[y] = Some(p);
+        }
+    }
+    labels
+}
+
+/// Turns role labels over a window into an attribution: the source is the labelled run nearest
+/// the cue, the content every content run (so "The plan, he said, will fail" keeps both parts).
+fn assemble(doc: &Doc, cue: &Range<usize>, offset: usize, labels: &[usize]) -> Attribution {
+    let mut runs: Vec<(usize, Range<usize>)> = Vec::new();
+    for (k, &y) in labels.iter().enumerate() {
+        let i = offset + k;
+        if y != 1 && y != 2 {
+            continue;
+        }
+        match runs.last_mut() {
+            Some((ly, r)) if *ly == y && r.end == i => r.end = i + 1,
+            _ => runs.push((y, i..i + 1)),
+        }
+    }
+    let trim = |r: &Range<usize>| -> Option<Span> {
+        let edge = |i: usize| matches!(doc.tokens[i].kind, TokenKind::Punct | TokenKind::Dash);
+        let mut a = r.start;
+        let mut b = r.end;
+        while a < b && edge(a) {
+            a += 1;
+        }
+        while b > a && edge(b - 1) {
+            b -= 1;
+        }
+        (a < b).then(|| Span::new(doc.tokens[a].start, doc.tokens[b - 1].end))
+    };
+    let dist = |r: &Range<usize>| {
+        if r.end <= cue.start {
+            cue.start - r.end
+        } else {
+            r.start.saturating_sub(cue.end)
+        }
+    };
+    let source = runs
+        .iter()
+        .filter(|(y, _)| *y == 1)
+        .filter_map(|(_, r)| trim(r).map(|s| (dist(r), s)))
+        .min_by_key(|&(d, s)| (d, s.start))
+        .map(|(_, s)| s);
+    let content = runs
+        .iter()
+        .filter(|(y, _)| *y == 2)
+        .filter_map(|(_, r)| trim(r))
+        .collect();
+    Attribution {
+        source,
+        cue: Span::new(doc.tokens[cue.start].start, doc.tokens[cue.end - 1].end),
+        content,
+    }
+}
+
+/// The pipeline component: runs the embedded model.
+pub struct Tagger {
+    model: Model,
+}
+
+impl Tagger {
+    pub fn embedded() -> Result<Tagger, ModelError> {
+        Ok(Tagger {
+            model: Model::embedded()?,
+        })
+    }
+    pub fn new(model: Model) -> Tagger {
+        Tagger { model }
+    }
+}
+
+impl Component for Tagger {
+    fn name(&self) -> &'static str {
+        "attribution"
+    }
+    fn requires(&self) -> &'static [Layer] {
+        &[Layer::Tokens, Layer::Sentences, Layer::Tags]
+    }
+    fn assigns(&self) -> &'static [Layer] {
+        &[Layer::Attributions]
+    }
+    fn apply(&self, doc: &mut Doc) {
+        doc.attributions = Some(self.model.predict(doc));
+    }
+}
+
+/// A gold attribution for training: byte spans, each role possibly in several pieces (empty
+/// when absent).
+#[derive(Clone, Debug, Default)]
+pub struct GoldAttribution {
+    pub source: Vec<Span>,
+    pub cue: Vec<Span>,
+    pub content: Vec<Span>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct TrainConfig {
+    pub cue_epochs: usize,
+    pub role_epochs: usize,
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> TrainConfig {
+        TrainConfig {
+            cue_epochs: 6,
+            role_epochs: 6,
+            seed: 0x5eed_a77b,
+        }
+    }
+}
+
+/// What training saw, for the report.
+#[derive(Clone, Debug, Default)]
+pub struct TrainStats {
+    pub attributions: usize,
+    pub skipped: usize,
+    /// Gold source and content tokens, and how many of them the role window covers.
+    pub role_tokens: usize,
+    pub role_tokens_in_window: usize,
+    pub cue_features: usize,
+    pub role_features: usize,
+}
+
+/// A tiny deterministic PRNG (xorshift64*) for shuffling: no dependency, same order everywhere.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn shuffle<T>(&mut self, xs: &mut [T]) {
+        for i in (1..xs.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            xs.swap(i, j);
+        }
+    }
+}
+
+/// Token indices covered (mostly) by `spans`.
+fn covered(doc: &Doc, spans: &[Span]) -> Vec<usize> {
+    let mut out = Vec::new();
+    for s in spans {
+        let mut i = doc.token_at(s.start);
+        while i < doc.tokens.len() && doc.tokens[i].start < s.end {
+            let t = &doc.tokens[i];
+            let overlap = t.end.min(s.end).saturating_sub(t.start.max(s.start));
+            if overlap * 2 >= t.end - t.start && overlap > 0 {
+                out.push(i);
+            }
+            i += 1;
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+struct TrainDoc<'a> {
+    view: DocView<'a>,
+    cue_labels: Vec<usize>,
+    cues: Vec<Range<usize>>,
+    /// Per cue: token labels (1 source, 2 content) by token index.
+    roles: Vec<Vec<(usize, usize)>>,
+}
+
+/// Trains both taggers on documents with tokens and sentences and their gold attributions.
+pub fn train(docs: &[(Doc, Vec<GoldAttribution>)], config: TrainConfig) -> (Model, TrainStats) {
+    let mut stats = TrainStats::default();
+    let mut prepared: Vec<TrainDoc> = Vec::with_capacity(docs.len());
+    for (doc, gold) in docs {
+        let view = DocView::new(doc);
+        let mut cue_labels = vec![0usize; doc.tokens.len()];
+        let mut cues = Vec::new();
+        let mut roles = Vec::new();
+        for g in gold {
+            let ct = covered(doc, &g.cue);
+            let (Some(&a), Some(&b)) = (ct.first(), ct.last()) else {
+                stats.skipped += 1;
+                continue;
+            };
+            if v_sent(&view, a) != v_sent(&view, b) || cue_labels[a..=b].iter().any(|&l| l != 0) {
+                stats.skipped += 1;
+                continue;
+            }
+            cue_labels[a] = 1;
+            for l in &mut cue_labels[a + 1..=b] {
+                *l = 2;
+            }
+            let mut r: Vec<(usize, usize)> = covered(doc, &g.source)
+                .into_iter()
+                .map(|i| (i, 1))
+                .collect();
+            r.extend(covered(doc, &g.content).into_iter().map(|i| (i, 2)));
+            r.retain(|&(i, _)| i < a || i > b);
+            r.sort_unstable();
+            cues.push(a..b + 1);
+            roles.push(r);
+            stats.attributions += 1;
+        }
+        prepared.push(TrainDoc {
+            view,
+            cue_labels,
+            cues,
+            roles,
+        });
+    }
+
+    let mut rng = Rng(config.seed | 1);
+    let mut order: Vec<usize> = (0..prepared.len()).collect();
+    let mut feats = Vec::with_capacity(64);
+    let mut scores = [0f32; 3];
+
+    let mut cue_trainer = Trainer::new(CUE_LABELS.len());
+    for _ in 0..config.cue_epochs {
+        rng.shuffle(&mut order);
+        for &d in &order {
+            let td = &prepared[d];
+            for s in &td.view.doc.sentences {
+                // The closure both predicts and learns, so training sees its own history.
+                tag_cues(
+                    &td.view,
+                    &s.tokens,
+                    |i, f| {
+                        let guess = cue_trainer.predict(f, &mut scores);
+                        cue_trainer.update(td.cue_labels[i], guess, f);
+                        cue_trainer.tick();
+                        guess
+                    },
+                    &mut feats,
+                );
+            }
+        }
+    }
+    let cue = cue_trainer.finish();
+
+    let mut role_trainer = Trainer::new(ROLE_LABELS.len() - 1);
+    let mut first_epoch = true;
+    for _ in 0..config.role_epochs {
+        rng.shuffle(&mut order);
+        for &d in &order {
+            let td = &prepared[d];
+            let marks = CueMarks::new(td.view.doc.tokens.len(), &td.cues);
+            for (k, cue) in td.cues.iter().enumerate() {
+                let w = window(&td.view, cue);
+                let gold = &td.roles[k];
+                if first_epoch {
+                    stats.role_tokens += gold.len();
+                    stats.role_tokens_in_window +=
+                        gold.iter().filter(|(i, _)| w.contains(i)).count();
+                }
+                let truth_at = |j: usize| {
+                    gold.binary_search_by_key(&j, |&(i, _)| i)
+                        .map(|p| gold[p].1)
+                        .unwrap_or(0)
+                };
+                tag_roles(
+                    &td.view,
+                    cue,
+                    k,
+                    &marks,
+                    w.clone(),
+                    |j, f| {
+                        let guess = role_trainer.predict(f, &mut scores);
+                        role_trainer.update(truth_at(j), guess, f);
+                        role_trainer.tick();
+                        guess
+                    },
+                    &mut feats,
+                );
+            }
+        }
+        first_epoch = false;
+    }
+    let role = role_trainer.finish();
+    stats.cue_features = cue.n_features();
+    stats.role_features = role.n_features();
+    (Model { cue, role }, stats)
+}
+
+fn v_sent(v: &DocView, i: usize) -> u32 {
+    v.sent_of[i]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tokenize;
+
+    /// A document with the layers the model reads, as the pipeline makes it.
+    fn doc(text: &str) -> Doc {
+        let mut d = Doc::new(text, None);
+        d.tokens = tokenize::tokenize(text);
+        d.sentences = tokenize::split_sentences(text, &d.tokens);
+        crate::pos::Tagger::embedded()
+            .expect("pos model loads")
+            .apply(&mut d);
+        d
+    }
+
+    fn span_of(d: &Doc, s: &str) -> Span {
+        let a = d.text.find(s).unwrap_or(0);
+        Span::new(a, a + s.len())
+    }
+
+    #[test]
+    fn embedded_model_finds_a_plain_said_attribution() {
+        let m = Model::embedded().expect("embedded model loads");
+        let d = doc("The senator said the plan would fail.");
+        let a = m.predict(&d);
+        assert_eq!(a.len(), 1);
+        assert_eq!(d.slice(a[0].cue), "said");
+        assert_eq!(a[0].source.map(|s| d.slice(s)), Some("The senator"));
+        assert_eq!(d.slice(a[0].content[0]), "the plan would fail");
+    }
+
+    #[test]
+    fn training_is_deterministic_and_round_trips() {
+        let d = doc("Smith said the deal was dead. Jones told reporters the talks would go on.");
+        let gold = vec![
+            GoldAttribution {
+                source: vec![span_of(&d, "Smith")],
+                cue: vec![span_of(&d, "said")],
+                content: vec![span_of(&d, "the deal was dead")],
+            },
+            GoldAttribution {
+                source: vec![span_of(&d, "Jones")],
+                cue: vec![span_of(&d, "told reporters")],
+                content: vec![span_of(&d, "the talks would go on")],
+            },
+        ];
+        let data = vec![(d.clone(), gold)];
+        let (m1, stats) = train(&data, TrainConfig::default());
+        let (m2, _) = train(&data, TrainConfig::default());
+        assert_eq!(stats.attributions, 2);
+        assert_eq!(m1.to_bytes(), m2.to_bytes());
+        let m3 = Model::from_bytes(&m1.to_bytes()).expect("round trip");
+        let a = m3.predict(&d);
+        assert_eq!(a.len(), 2);
+        assert_eq!(d.slice(a[1].cue), "told reporters");
+        assert!(Model::from_bytes(b"CTATTR01garbage!").is_err());
+        assert!(Model::from_bytes(b"").is_err());
+    }
+
+    #[test]
+    fn odd_quoting_never_panics() {
+        let m = Model::embedded().expect("embedded model loads");
+        let mut text = String::from("He said “this opens and never closes.\n\n");
+        for _ in 0..100 {
+            text.push_str("“More words, she said, \"and more « quotes ‘ here.\n\n");
+        }
+        let d = doc(&text);
+        let a = m.predict(&d);
+        for x in a {
+            assert!(x.cue.end <= d.text.len());
+        }
+        assert!(m.predict(&doc("")).is_empty());
+    }
+}
