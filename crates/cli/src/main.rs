@@ -53,7 +53,8 @@ enum TrainCommand {
         #[arg(long, default_value = "crates/text/models/pos.bin")]
         out: PathBuf,
     },
-    /// Named-entity recognizer from GUM (train documents).
+    /// Named-entity recognizer from GUM (train documents), plus news texts labelled by a teacher
+    /// model when --extra names them (see scripts/ner_teacher.py; the committed weights used it).
     Ner {
         /// The GUM folder (with dep/*.conllu).
         #[arg(long, default_value = "../shared/data/gum")]

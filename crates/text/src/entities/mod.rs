@@ -785,7 +785,15 @@ fn assign_countries(doc: &Doc, spans: &mut [TokSpan]) {
                 .and_then(|e| e.country)
                 .or_else(|| first_country_inside(doc, s.start, s.end)),
             EntityType::Org => {
-                let known = exact.filter(|e| e.kind == Kind::Org);
+                // "NDTV.com" is NDTV's site: the site has the organization's country.
+                let site = (s.end - s.start == 1)
+                    .then(|| doc.token_text(s.start))
+                    .filter(|w| is_site_name(w))
+                    .and_then(|w| {
+                        let w = w.strip_prefix("www.").unwrap_or(w);
+                        g.lookup_word(w.split_once('.').map_or(w, |(name, _)| name))
+                    });
+                let known = exact.or(site).filter(|e| e.kind == Kind::Org);
                 match known {
                     Some(e) => e.country,
                     None => first_country_inside(doc, s.start, s.end).or_else(|| {
@@ -945,6 +953,7 @@ mod tests {
         );
         assert!(has(&got, "Seoul", "GPE"), "{got:?}");
         assert!(has(&got, "NDTV.com", "ORG"), "{got:?}");
+        assert_eq!(country_of(&got, "NDTV.com"), Some("IN"), "{got:?}");
         assert!(!got.iter().any(|(t, _, _)| t == "India"), "{got:?}");
     }
 
