@@ -25,15 +25,21 @@ pub fn preprocessor() -> Result<Pipeline, EvalError> {
 
 /// Scores `model` on the articles of `split`.
 pub fn score_model(model: &Model, articles: &[Article]) -> Result<Scores, EvalError> {
+    score_model_timed(model, articles).map(|(s, _)| s)
+}
+
+/// Like [`score_model`], also returning the seconds spent in the model's `predict` alone (the
+/// preprocessing is not the attribution component's time).
+pub fn score_model_timed(model: &Model, articles: &[Article]) -> Result<(Scores, f64), EvalError> {
     let mut total = Scores::default();
     let prep = preprocessor()?;
+    let mut predict_secs = 0.0;
     for a in articles {
         let doc = prep.analyze(&a.text, None);
-        let sys: Vec<Norm> = model
-            .predict(&doc)
-            .iter()
-            .map(|x| Norm::system(&a.text, x))
-            .collect();
+        let t = Instant::now();
+        let predicted = model.predict(&doc);
+        predict_secs += t.elapsed().as_secs_f64();
+        let sys: Vec<Norm> = predicted.iter().map(|x| Norm::system(&a.text, x)).collect();
         let gold: Vec<Norm> = a
             .attributions
             .iter()
@@ -41,7 +47,7 @@ pub fn score_model(model: &Model, articles: &[Article]) -> Result<Scores, EvalEr
             .collect();
         total.add(&polnear::score(&a.text, &gold, &sys));
     }
-    Ok(total)
+    Ok((total, predict_secs))
 }
 
 fn fmt(p: &Prf) -> String {
@@ -79,16 +85,19 @@ pub fn evaluate(dir: &Path, split: &str) -> Result<Report, EvalError> {
     let articles = polnear::load_split(dir, split)?;
     let n_gold: usize = articles.iter().map(|a| a.attributions.len()).sum();
     let start = Instant::now();
-    let scores = score_model(&model, &articles)?;
+    let (scores, predict_secs) = score_model_timed(&model, &articles)?;
     let secs = start.elapsed().as_secs_f64();
+    let ms = 1000.0 * predict_secs / articles.len().max(1) as f64;
     let mut r = report(
         &format!(
-            "attribution on PolNeAR {split}: {} articles, {n_gold} gold attributions ({secs:.1} s)",
+            "attribution on PolNeAR {split}: {} articles, {n_gold} gold attributions ({secs:.1} s, \
+             of which attribution {ms:.2} ms/article)",
             articles.len()
         ),
         &scores,
     );
     r.set("articles", articles.len() as f64);
+    r.set("attribution_ms_per_article", ms);
     Ok(r)
 }
 

@@ -4,11 +4,13 @@
 
 /// Exact-match F1 (percent) reached on dev by the committed model, minus one point. Raise these
 /// when a better model is committed; never lower them to make a change pass.
+/// The source floor stays at the earlier model's 69.7: the pruned model reaches 69.4, and a
+/// floor is never lowered.
 const FLOORS: [(&str, f64); 4] = [
     ("source_exact_f1", 69.7 - 1.0),
-    ("cue_exact_f1", 65.0 - 1.0),
-    ("content_exact_f1", 44.9 - 1.0),
-    ("attribution_f1", 47.6 - 1.0),
+    ("cue_exact_f1", 65.3 - 1.0),
+    ("content_exact_f1", 45.0 - 1.0),
+    ("attribution_f1", 48.1 - 1.0),
 ];
 
 #[test]

@@ -7,12 +7,14 @@
 //! so retrain attribution after retraining the tagger.
 //!
 //! Everything per token that does not depend on the cue is computed once per document in a
-//! [`DocView`]; per-cue features are then cheap hash combinations of precomputed strings.
+//! [`DocView`], down to the hash of each string part (word, stem, tag, shape, suffix). A
+//! feature is then a few multiplications combining those hashes with small integer codes
+//! for the closed sets (labels, sides, distance buckets): no string is hashed per feature,
+//! which was a third of the taggers' time.
 
 use super::quotes;
 use crate::doc::{Doc, TokenKind};
 use crate::lexicon::parse_sections;
-use crate::perceptron::feature;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -96,58 +98,104 @@ fn lexicon_bits(w: &str) -> u8 {
     bits
 }
 
-fn shape(doc: &Doc, i: usize) -> &'static str {
+/// FNV-1a with a final avalanche: the hash of one string part, computed once per token.
+pub fn hash_str(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in s.as_bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    fmix(h)
+}
+
+#[inline]
+fn fmix(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^= h >> 33;
+    h
+}
+
+/// A feature: template number and part hashes (or small codes) combined. Parts are ordered,
+/// so ("a", "b") and ("b", "a") differ; each template's positions always hold the same kind
+/// of value, so small codes from different closed sets never need to be told apart.
+#[inline]
+fn fx(template: u64, parts: &[u64]) -> u64 {
+    // The offset keeps template 0 with no parts away from hash 0, which the model's table
+    // reserves for empty entries.
+    let mut h = (template ^ 0x243f_6a88_85a3_08d3).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    for &p in parts {
+        h = (h.rotate_left(29) ^ p).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fmix(h)
+}
+
+/// Codes for the token shape classes.
+fn shape(doc: &Doc, i: usize) -> u64 {
     let t = &doc.tokens[i];
     match t.kind {
-        TokenKind::Quote => "Q",
-        TokenKind::Dash => "-",
-        TokenKind::Number => "d",
+        TokenKind::Quote => 1,
+        TokenKind::Dash => 2,
+        TokenKind::Number => 3,
         TokenKind::Punct => match doc.token_text(i) {
-            "," => ",",
-            "." | "!" | "?" => ".",
-            ":" | ";" => ":",
-            "(" | ")" | "[" | "]" => "(",
-            _ => "p",
+            "," => SHAPE_COMMA,
+            "." | "!" | "?" => 5,
+            ":" | ";" => 6,
+            "(" | ")" | "[" | "]" => 7,
+            _ => 8,
         },
         TokenKind::Word => {
             let s = doc.token_text(i);
             let mut cs = s.chars();
             let first_upper = cs.next().is_some_and(char::is_uppercase);
             if !first_upper {
-                "x"
+                9
             } else if s.chars().all(|c| !c.is_lowercase()) && s.chars().count() > 1 {
-                "XX"
+                10
             } else {
-                "Xx"
+                11
             }
         }
-        TokenKind::Handle => "@",
-        _ => "o",
+        TokenKind::Handle => 12,
+        _ => 13,
     }
 }
 
-fn bits_str(b: u8) -> &'static str {
-    // Only the classes that matter for cueing, in a fixed order, as a small closed set.
+pub const SHAPE_COMMA: u64 = 4;
+/// Codes for positions outside the text or sentence, in slots that otherwise hold shapes or
+/// lexicon classes.
+const BOS: u64 = 20;
+const EOS: u64 = 21;
+
+fn bits_code(b: u8) -> u64 {
+    // Only the classes that matter for cueing, as a small closed set.
     match (b & VERB != 0, b & NOUN != 0, b & SPEAKER != 0) {
-        (true, true, _) => "VN",
-        (true, false, _) => "V",
-        (false, true, _) => "N",
-        (false, false, true) => "S",
-        _ => "-",
+        (true, true, _) => 1,
+        (true, false, _) => 2,
+        (false, true, _) => 3,
+        (false, false, true) => 4,
+        _ => 5,
     }
 }
 
 /// Per-document precomputation shared by both taggers.
 pub struct DocView<'a> {
     pub doc: &'a Doc,
-    pub lower: Vec<String>,
-    pub stems: Vec<String>,
     pub lex: Vec<u8>,
-    pub shapes: Vec<&'static str>,
+    /// Shape codes (see [`shape`]).
+    pub shapes: Vec<u64>,
     pub quote: Vec<u32>,
     pub sent_of: Vec<u32>,
-    /// UPOS tags when the tagger ran, else "X" everywhere.
-    pub tags: Vec<&'static str>,
+    /// Hashes of the lowercased word, its stem, its UPOS tag ("X" when the tagger did not run)
+    /// and its last three characters.
+    words: Vec<u64>,
+    stems: Vec<u64>,
+    tags: Vec<u64>,
+    suffixes: Vec<u64>,
+    h_bos: u64,
+    h_eos: u64,
 }
 
 impl<'a> DocView<'a> {
@@ -160,7 +208,6 @@ impl<'a> DocView<'a> {
                 s.to_lowercase().replace('’', "'")
             })
             .collect();
-        let stems = lower.iter().map(|w| stem(w).to_string()).collect();
         let mut lex: Vec<u8> = lower.iter().map(|w| lexicon_bits(w)).collect();
         let phrases = &LEXICON.phrases;
         for i in 0..n {
@@ -186,51 +233,52 @@ impl<'a> DocView<'a> {
             }
         }
         let tags = match &doc.tags {
-            Some(t) if t.len() == n => t.iter().map(|u| u.as_str()).collect(),
-            _ => vec!["X"; n],
+            Some(t) if t.len() == n => t.iter().map(|u| hash_str(u.as_str())).collect(),
+            _ => vec![hash_str("X"); n],
         };
         DocView {
+            words: lower.iter().map(|w| hash_str(w)).collect(),
+            stems: lower.iter().map(|w| hash_str(stem(w))).collect(),
+            suffixes: lower.iter().map(|w| hash_str(suffix(w, 3))).collect(),
             tags,
             doc,
-            lower,
-            stems,
             lex,
             shapes,
             quote: quotes::regions(doc),
             sent_of,
+            h_bos: hash_str("<s>"),
+            h_eos: hash_str("</s>"),
         }
     }
 
-    fn tag(&self, i: isize) -> &'static str {
+    #[inline]
+    fn at(&self, xs: &[u64], i: isize) -> u64 {
         if i < 0 {
-            "<s>"
+            self.h_bos
         } else {
-            self.tags.get(i as usize).copied().unwrap_or("</s>")
+            xs.get(i as usize).copied().unwrap_or(self.h_eos)
         }
     }
 
-    fn w(&self, i: isize) -> &str {
-        if i < 0 {
-            "<s>"
-        } else {
-            self.lower
-                .get(i as usize)
-                .map(String::as_str)
-                .unwrap_or("</s>")
-        }
+    #[inline]
+    fn tag(&self, i: isize) -> u64 {
+        self.at(&self.tags, i)
+    }
+
+    #[inline]
+    fn w(&self, i: isize) -> u64 {
+        self.at(&self.words, i)
     }
 }
 
 pub const CUE_LABELS: [&str; 3] = ["O", "B", "I"];
 
-fn pos_bucket(k: usize) -> &'static str {
+fn pos_bucket(k: usize) -> u64 {
     match k {
-        0 => "0",
-        1 => "1",
-        2 => "2",
-        3..=5 => "3-5",
-        6..=10 => "6-10",
-        _ => "11+",
+        0..=2 => k as u64,
+        3..=5 => 3,
+        6..=10 => 4,
+        _ => 5,
     }
 }
 
@@ -249,95 +297,89 @@ pub fn cue_features(
     let w = v.w(ii);
     let wm1 = v.w(ii - 1);
     let wp1 = v.w(ii + 1);
-    let stem = v.stems[i].as_str();
-    let lx = bits_str(v.lex[i]);
+    let stem = v.stems[i];
+    let lx = bits_code(v.lex[i]);
     let lp = if v.lex[i] & PHRASE_START != 0 {
-        "P"
+        1
     } else if v.lex[i] & IN_PHRASE != 0 {
-        "p"
+        2
     } else {
-        "-"
+        3
     };
-    let l1 = CUE_LABELS[p1];
-    let l2 = CUE_LABELS[p2];
-    let q = if v.quote[i] != 0 { "q" } else { "-" };
-    let prev_lx = if i > range.start {
-        bits_str(v.lex[i - 1])
-    } else {
-        "<s>"
+    let (l1, l2) = (p1 as u64, p2 as u64);
+    let q = u64::from(v.quote[i] != 0);
+    let lx_at = |k: usize| {
+        if k >= range.start && k < range.end {
+            bits_code(v.lex[k])
+        } else if k < range.start {
+            BOS
+        } else {
+            EOS
+        }
     };
-    let next_lx = if i + 1 < range.end {
-        bits_str(v.lex[i + 1])
-    } else {
-        "</s>"
-    };
+    let prev_lx = if i > range.start { lx_at(i - 1) } else { BOS };
     let prev_shape = if i > range.start {
         v.shapes[i - 1]
     } else {
-        "<s>"
+        BOS
     };
     let prev2_shape = if i > range.start + 1 {
         v.shapes[i - 2]
     } else {
-        "<s>"
+        BOS
     };
-    out.extend_from_slice(&[
-        feature(0, &[]),
-        feature(1, &[w]),
-        feature(2, &[stem]),
-        feature(3, &[lx, lp]),
-        feature(4, &[wm1]),
-        feature(5, &[wp1]),
-        feature(6, &[v.w(ii - 2)]),
-        feature(7, &[v.w(ii + 2)]),
-        feature(8, &[wm1, w]),
-        feature(9, &[w, wp1]),
-        feature(10, &[l1]),
-        feature(11, &[l1, l2]),
-        feature(12, &[l1, w]),
-        feature(13, &[v.shapes[i]]),
-        feature(14, &[q, lx]),
-        feature(15, &[prev_shape, prev2_shape, lx]),
-        feature(16, &[prev_lx, lx, next_lx]),
-        feature(17, &[if has_quote { "hq" } else { "nq" }, lx, q]),
-        feature(18, &[pos_bucket(i - range.start), lx]),
-        feature(19, &[wm1, stem]),
-        feature(20, &[l1, stem]),
-        feature(21, &[stem, wp1]),
-        feature(22, &[l1, lx, lp]),
-        feature(23, &[v.shapes[i], prev_shape, l1]),
-    ]);
-    let suf = suffix(w, 3);
+    let sh = v.shapes[i];
+    let t0 = v.tag(ii);
+    let tm1 = v.tag(ii - 1);
+    let tp1 = v.tag(ii + 1);
     // Lookahead: cues start at auxiliaries and adverbs before the reporting word ("had
     // mocked", "is also encouraging"), which only the words ahead can tell.
-    let ahead = |k: usize| {
-        if i + k < range.end {
-            bits_str(v.lex[i + k])
-        } else {
-            "</s>"
-        }
-    };
+    let (a1, a2, a3) = (lx_at(i + 1), lx_at(i + 2), lx_at(i + 3));
     let next_stem = if i + 1 < range.end {
-        v.stems[i + 1].as_str()
+        v.stems[i + 1]
     } else {
-        "</s>"
+        v.h_eos
     };
     out.extend_from_slice(&[
-        feature(24, &[suf]),
-        feature(25, &[w, ahead(1)]),
-        feature(26, &[w, ahead(2)]),
-        feature(27, &[w, next_stem]),
-        feature(28, &[l1, w, ahead(1)]),
-        feature(29, &[w, ahead(1), ahead(2), ahead(3)]),
-        feature(30, &[l1, wp1]),
-        feature(31, &[v.tag(ii)]),
-        feature(32, &[v.tag(ii), lx]),
-        feature(33, &[v.tag(ii - 1), v.tag(ii)]),
-        feature(34, &[v.tag(ii), v.tag(ii + 1)]),
-        feature(35, &[l1, v.tag(ii)]),
-        feature(36, &[w, v.tag(ii + 1)]),
-        feature(37, &[v.tag(ii), stem]),
-        feature(38, &[v.tag(ii), v.tag(ii + 1), v.tag(ii + 2)]),
+        fx(0, &[]),
+        fx(1, &[w]),
+        fx(2, &[stem]),
+        fx(3, &[lx, lp]),
+        fx(4, &[wm1]),
+        fx(5, &[wp1]),
+        fx(6, &[v.w(ii - 2)]),
+        fx(7, &[v.w(ii + 2)]),
+        fx(8, &[wm1, w]),
+        fx(9, &[w, wp1]),
+        fx(10, &[l1]),
+        fx(11, &[l1, l2]),
+        fx(12, &[l1, w]),
+        fx(13, &[sh]),
+        fx(14, &[q, lx]),
+        fx(15, &[prev_shape, prev2_shape, lx]),
+        fx(16, &[prev_lx, lx, a1]),
+        fx(17, &[u64::from(has_quote), lx, q]),
+        fx(18, &[pos_bucket(i - range.start), lx]),
+        fx(19, &[wm1, stem]),
+        fx(20, &[l1, stem]),
+        fx(21, &[stem, wp1]),
+        fx(22, &[l1, lx, lp]),
+        fx(23, &[sh, prev_shape, l1]),
+        fx(24, &[v.suffixes[i]]),
+        fx(25, &[w, a1]),
+        fx(26, &[w, a2]),
+        fx(27, &[w, next_stem]),
+        fx(28, &[l1, w, a1]),
+        fx(29, &[w, a1, a2, a3]),
+        fx(30, &[l1, wp1]),
+        fx(31, &[t0]),
+        fx(32, &[t0, lx]),
+        fx(33, &[tm1, t0]),
+        fx(34, &[t0, tp1]),
+        fx(35, &[l1, t0]),
+        fx(36, &[w, tp1]),
+        fx(37, &[t0, stem]),
+        fx(38, &[t0, tp1, v.tag(ii + 2)]),
     ]);
 }
 
@@ -354,33 +396,30 @@ fn suffix(w: &str, n: usize) -> &str {
 /// Role labels; the last, "K", is only ever history: the cue's own tokens.
 pub const ROLE_LABELS: [&str; 4] = ["O", "S", "C", "K"];
 
-fn dist_bucket(d: usize) -> &'static str {
+fn dist_bucket(d: usize) -> u64 {
     match d {
-        0 => "0",
-        1 => "1",
-        2 => "2",
-        3 => "3",
-        4..=5 => "4-5",
-        6..=9 => "6-9",
-        10..=19 => "10-19",
-        20..=39 => "20-39",
-        _ => "40+",
+        0..=3 => d as u64,
+        4..=5 => 4,
+        6..=9 => 5,
+        10..=19 => 6,
+        20..=39 => 7,
+        _ => 8,
     }
 }
 
 /// What a role token sees of one cue: its token range and the precomputed context.
-pub struct CueContext<'s> {
+pub struct CueContext {
     pub start: usize,
     pub end: usize,
-    pub head: &'s str,
-    pub before: &'s str,
-    pub after: &'s str,
+    pub head: u64,
+    pub before: u64,
+    pub after: u64,
     pub quote: u32,
     pub sent: u32,
 }
 
-impl<'s> CueContext<'s> {
-    pub fn new(v: &'s DocView, start: usize, end: usize) -> CueContext<'s> {
+impl CueContext {
+    pub fn new(v: &DocView, start: usize, end: usize) -> CueContext {
         // The head is the first word the lexicon knows, else the last word: "according" in
         // "according to", "said" in "has said".
         let head = (start..end)
@@ -389,7 +428,7 @@ impl<'s> CueContext<'s> {
         CueContext {
             start,
             end,
-            head: v.stems[head].as_str(),
+            head: v.stems[head],
             before: v.w(start as isize - 1),
             after: v.w(end as isize),
             quote: v.quote[start],
@@ -418,103 +457,92 @@ pub fn role_features(
 ) {
     out.clear();
     let (rel, d) = if j < c.start {
-        ("L", c.start - j)
+        (1u64, c.start - j)
     } else {
-        ("R", j + 1 - c.end)
+        (2u64, j + 1 - c.end)
     };
     let d = dist_bucket(d);
     let srel = match v.sent_of[j] as i64 - c.sent as i64 {
-        0 => "0",
-        -1 => "-1",
-        1 => "+1",
-        k if k < 0 => "-2",
-        _ => "+2",
+        0 => 0,
+        -1 => 1,
+        1 => 2,
+        k if k < 0 => 3,
+        _ => 4,
     };
     let jj = j as isize;
     let w = v.w(jj);
     let wm1 = v.w(jj - 1);
     let wp1 = v.w(jj + 1);
     let sh = v.shapes[j];
-    let l1 = ROLE_LABELS[p1];
-    let l2 = ROLE_LABELS[p2];
+    let (l1, l2) = (p1 as u64, p2 as u64);
     let q = match (v.quote[j] != 0, c.quote != 0, v.quote[j] == c.quote) {
-        (false, false, _) => "--",
-        (true, false, _) => "q-",
-        (false, true, _) => "-q",
-        (true, true, true) => "qq=",
-        (true, true, false) => "qq",
+        (false, false, _) => 0,
+        (true, false, _) => 1,
+        (false, true, _) => 2,
+        (true, true, true) => 3,
+        (true, true, false) => 4,
     };
-    let commas = match between.commas {
-        0 => "0",
-        1 => "1",
-        2 => "2",
-        _ => "3+",
-    };
+    let commas = between.commas.min(3) as u64;
     let other = if between.in_other_cue {
-        "in"
-    } else if between.other_cue {
-        "bt"
+        2
     } else {
-        "no"
+        u64::from(between.other_cue)
     };
     let sent = &v.doc.sentences[v.sent_of[j] as usize].tokens;
     let edge = if j == sent.start {
-        "first"
+        0
     } else if j + 1 == sent.end {
-        "last"
+        1
     } else if j + 2 == sent.end {
-        "last2"
+        2
     } else {
-        "mid"
+        3
     };
-    let lx = bits_str(v.lex[j]);
+    let lx = bits_code(v.lex[j]);
+    let t0 = v.tag(jj);
+    let next_shape = v.shapes.get(j + 1).copied().unwrap_or(EOS);
+    let prev_shape = if j > 0 { v.shapes[j - 1] } else { BOS };
     out.extend_from_slice(&[
-        feature(100, &[rel]),
-        feature(101, &[rel, d]),
-        feature(102, &[rel, d, srel]),
-        feature(103, &[w]),
-        feature(104, &[rel, w]),
-        feature(105, &[rel, c.head]),
-        feature(106, &[rel, c.head, d]),
-        feature(107, &[rel, wm1]),
-        feature(108, &[rel, wp1]),
-        feature(109, &[rel, sh]),
-        feature(110, &[l1, rel]),
-        feature(111, &[l1, l2, rel]),
-        feature(112, &[l1, w]),
-        feature(113, &[l1, rel, d]),
-        feature(114, &[q, rel]),
-        feature(115, &[q, rel, l1]),
-        feature(116, &[rel, commas]),
-        feature(117, &[rel, commas, l1]),
-        feature(118, &[other, rel, l1]),
-        feature(119, &[other, rel, d]),
-        feature(120, &[srel, q, l1]),
-        feature(121, &[edge, rel, l1]),
-        feature(122, &[edge, sh, l1]),
-        feature(123, &[rel, c.before, d]),
-        feature(124, &[rel, c.after, d]),
-        feature(125, &[rel, lx, l1]),
-        feature(
-            126,
-            &[rel, sh, v.shapes.get(j + 1).copied().unwrap_or("</s>"), l1],
-        ),
-        feature(127, &[rel, c.head, l1]),
-        feature(128, &[rel, v.stems[j].as_str(), d]),
-        feature(129, &[rel, wm1, w]),
-        feature(130, &[rel, c.after, l1]),
-        feature(131, &[rel, c.before, l1]),
+        fx(100, &[rel]),
+        fx(101, &[rel, d]),
+        fx(102, &[rel, d, srel]),
+        fx(103, &[w]),
+        fx(104, &[rel, w]),
+        fx(105, &[rel, c.head]),
+        fx(106, &[rel, c.head, d]),
+        fx(107, &[rel, wm1]),
+        fx(108, &[rel, wp1]),
+        fx(109, &[rel, sh]),
+        fx(110, &[l1, rel]),
+        fx(111, &[l1, l2, rel]),
+        fx(112, &[l1, w]),
+        fx(113, &[l1, rel, d]),
+        fx(114, &[q, rel]),
+        fx(115, &[q, rel, l1]),
+        fx(116, &[rel, commas]),
+        fx(117, &[rel, commas, l1]),
+        fx(118, &[other, rel, l1]),
+        fx(119, &[other, rel, d]),
+        fx(120, &[srel, q, l1]),
+        fx(121, &[edge, rel, l1]),
+        fx(122, &[edge, sh, l1]),
+        fx(123, &[rel, c.before, d]),
+        fx(124, &[rel, c.after, d]),
+        fx(125, &[rel, lx, l1]),
+        fx(126, &[rel, sh, next_shape, l1]),
+        fx(127, &[rel, c.head, l1]),
+        fx(128, &[rel, v.stems[j], d]),
+        fx(129, &[rel, wm1, w]),
+        fx(130, &[rel, c.after, l1]),
+        fx(131, &[rel, c.before, l1]),
         // Where the sentence ends matters for where content ends.
-        feature(132, &[rel, l1, dist_bucket(sent.end - j)]),
-        feature(133, &[rel, l1, dist_bucket(j - sent.start)]),
-        feature(134, &[rel, l1, w]),
-        feature(
-            135,
-            &[rel, l1, sh, if j > 0 { v.shapes[j - 1] } else { "<s>" }],
-        ),
-        feature(136, &[rel, v.tag(jj), l1]),
-        feature(137, &[rel, v.tag(jj - 1), v.tag(jj), l1]),
-        feature(138, &[rel, v.tag(jj), v.tag(jj + 1), l1]),
-        feature(139, &[rel, d, v.tag(jj)]),
+        fx(132, &[rel, l1, dist_bucket(sent.end - j)]),
+        fx(133, &[rel, l1, dist_bucket(j - sent.start)]),
+        fx(134, &[rel, l1, w]),
+        fx(135, &[rel, l1, sh, prev_shape]),
+        fx(136, &[rel, t0, l1]),
+        fx(137, &[rel, v.tag(jj - 1), t0, l1]),
+        fx(138, &[rel, t0, v.tag(jj + 1), l1]),
+        fx(139, &[rel, d, t0]),
     ]);
 }

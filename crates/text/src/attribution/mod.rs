@@ -6,7 +6,9 @@
 //! 1. the **cue tagger** labels each sentence's tokens B/I/O for cues ("said", "according to",
 //!    "in a statement"), helped by the lexicon in `data/attribution/cues.txt`;
 //! 2. the **role tagger** then runs once per cue over a window around it (the cue's sentence,
-//!    its neighbours in the same paragraph, and any quotation that runs on from it), labelling
+//!    its neighbours in the same paragraph, and any quotation that runs on from it; the
+//!    previous sentence only when the cue is near its own sentence's start, and a following
+//!    sentence only as long as it starts with source or content), labelling
 //!    each token source, content or neither. Its features describe the token *relative to this
 //!    cue*: side and distance, commas and other cues in between, whether both sit in the same
 //!    quotation, the cue's head word. That is how a feature model reaches the syntax-like
@@ -24,7 +26,7 @@ use crate::doc::{Attribution, Doc, Span, TokenKind};
 use crate::perceptron::{ModelError, Perceptron, Trainer};
 use crate::pipeline::{Component, Layer};
 use features::{
-    cue_features, role_features, Between, CueContext, DocView, CUE_LABELS, ROLE_LABELS,
+    cue_features, role_features, Between, CueContext, DocView, CUE_LABELS, ROLE_LABELS, SHAPE_COMMA,
 };
 use std::ops::Range;
 
@@ -32,6 +34,20 @@ use std::ops::Range;
 const ROLE_CUE_HISTORY: usize = 3;
 /// How many sentences a quotation may extend a role window on either side.
 const MAX_QUOTE_SENTENCES: usize = 4;
+/// The previous sentence (and a quotation running back from it) joins a cue's window only
+/// when the cue sits within this many tokens of its own sentence's start, or that sentence
+/// opens inside a quotation: content before a cue further in lies in the cue's own sentence
+/// ("The plan will fail, he said in a long speech"). Measured on dev, this loses 0.1% of gold
+/// role tokens, raises content exact F1 by 0.5 and saves a tenth of the role tagger's work.
+const MAX_CUE_OFFSET_FOR_PREVIOUS: usize = 8;
+/// In a sentence after the cue's, the role tagger stops when this many leading tokens are all
+/// labelled neither source nor content: content that runs on into a later sentence starts at
+/// its beginning (a continued quotation, "He said: ..."), so the rest would be O anyway.
+const RIGHT_STOP_AFTER: usize = 2;
+/// Features whose weights all stay below this are dropped from the stored model: it shrinks
+/// from 8.6 MB to 2.8 MB, which keeps more of it in cache, for dev exact F1 within 0.3 of the
+/// unpruned model on every role (and whole-attribution F1 0.3 higher).
+const PRUNE: f32 = 1.5;
 
 /// The trained attribution model: a cue tagger and a role tagger.
 pub struct Model {
@@ -48,8 +64,13 @@ impl Model {
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
-        let cue = self.cue.to_bytes(0.001);
-        let role = self.role.to_bytes(0.001);
+        self.to_bytes_pruned(PRUNE, PRUNE)
+    }
+
+    /// The stored form, dropping features whose weights are all below the given magnitudes.
+    pub fn to_bytes_pruned(&self, cue_prune: f32, role_prune: f32) -> Vec<u8> {
+        let cue = self.cue.to_bytes(cue_prune);
+        let role = self.role.to_bytes(role_prune);
         let mut out = Vec::with_capacity(16 + cue.len() + role.len());
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&(cue.len() as u64).to_le_bytes());
@@ -242,7 +263,10 @@ fn window(v: &DocView, cue: &Range<usize>) -> Range<usize> {
     let s = v.sent_of[cue.start] as usize;
     let para = sents[s].paragraph;
     let (mut lo, mut hi) = (s, s);
-    if lo > 0 && sents[lo - 1].paragraph == para {
+    let sent_start = sents[s].tokens.start;
+    let left_ok = cue.start.saturating_sub(sent_start) <= MAX_CUE_OFFSET_FOR_PREVIOUS
+        || v.quote[sent_start] != 0;
+    if lo > 0 && sents[lo - 1].paragraph == para && left_ok {
         lo -= 1;
     }
     if hi + 1 < sents.len() && sents[hi + 1].paragraph == para {
@@ -250,7 +274,7 @@ fn window(v: &DocView, cue: &Range<usize>) -> Range<usize> {
     }
     // A quotation running on over the window's edge pulls its sentences in.
     let q = &v.quote;
-    while lo > 0 && s - lo < MAX_QUOTE_SENTENCES {
+    while left_ok && lo > 0 && s - lo < MAX_QUOTE_SENTENCES {
         let first = sents[lo].tokens.start;
         let prev_last = sents[lo - 1].tokens.end.saturating_sub(1);
         if sents[lo].tokens.is_empty() || q[first] == 0 || q[first] != q[prev_last] {
@@ -284,10 +308,20 @@ fn tag_roles(
     let mut labels = Vec::with_capacity(window.len());
     let (mut p1, mut p2) = (0, 0);
     // Commas between token j and the cue: counted once from each side of the cue.
-    let comma_at = |j: usize| usize::from(v.shapes[j] == ",");
+    let comma_at = |j: usize| usize::from(v.shapes[j] == SHAPE_COMMA);
     let mut commas_left: usize = (window.start..cue.start).map(comma_at).sum();
     let mut commas_right = 0usize;
+    let mut sent_has_role = false;
     for j in window.clone() {
+        let sent = &v.doc.sentences[v.sent_of[j] as usize].tokens;
+        if v.sent_of[j] > c.sent {
+            if j == sent.start {
+                sent_has_role = false;
+            } else if j - sent.start == RIGHT_STOP_AFTER && !sent_has_role {
+                labels.resize(window.len(), 0);
+                break;
+            }
+        }
         let y = if cue.contains(&j) {
             ROLE_CUE_HISTORY
         } else {
@@ -310,6 +344,7 @@ fn tag_roles(
             role_features(v, &c, j, between, p1, p2, feats);
             predict(j, feats)
         };
+        sent_has_role |= y == 1 || y == 2;
         labels.push(y);
         p2 = p1;
         p1 = y;
@@ -700,7 +735,11 @@ mod tests {
         let (m2, _) = train(&data, TrainConfig::default());
         assert_eq!(stats.attributions, 2);
         assert_eq!(m1.to_bytes(), m2.to_bytes());
-        let m3 = Model::from_bytes(&m1.to_bytes()).expect("round trip");
+        // Unpruned: two sentences of training leave every weight below the stored model's
+        // pruning threshold.
+        let bytes = m1.to_bytes_pruned(0.0, 0.0);
+        assert_eq!(bytes, m2.to_bytes_pruned(0.0, 0.0));
+        let m3 = Model::from_bytes(&bytes).expect("round trip");
         let a = m3.predict(&d);
         assert_eq!(a.len(), 2);
         assert_eq!(d.slice(a[1].cue), "told reporters");
