@@ -53,7 +53,7 @@ use text::doc::{Doc, EntityType, Sentence, Token};
 use text::entities::features::{self, Prepared, N_CLASSES};
 use text::entities::gazetteer::{Gazetteer, Kind};
 use text::entities::Recognizer;
-use text::perceptron::{Perceptron, Trainer};
+use text::perceptron::{Perceptron, Rng, Trainer};
 use text::Component;
 
 const EPOCHS: usize = 8;
@@ -580,26 +580,6 @@ fn load_teacher(path: &Path, tagger: &text::pos::Tagger) -> Result<Vec<Example>,
 
 // ---------------------------------------------------------------------------------------------
 // Training
-
-/// A tiny deterministic PRNG (xorshift64*) for shuffling.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = (self.next() % (i as u64 + 1)) as usize;
-            v.swap(i, j);
-        }
-    }
-}
 
 fn gold_classes(ex: &Example) -> Vec<u8> {
     let mut y = vec![0u8; ex.doc.tokens.len()];

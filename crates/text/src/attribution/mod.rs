@@ -23,7 +23,7 @@ mod features;
 pub mod quotes;
 
 use crate::doc::{Attribution, Doc, Span, TokenKind};
-use crate::perceptron::{ModelError, Perceptron, Trainer};
+use crate::perceptron::{ModelError, Perceptron, Rng, Trainer};
 use crate::pipeline::{Component, Layer};
 use features::{
     cue_features, role_features, Between, CueContext, DocView, CUE_LABELS, ROLE_LABELS, SHAPE_COMMA,
@@ -516,26 +516,6 @@ pub struct TrainStats {
     pub role_tokens_in_window: usize,
     pub cue_features: usize,
     pub role_features: usize,
-}
-
-/// A tiny deterministic PRNG (xorshift64*) for shuffling: no dependency, same order everywhere.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn shuffle<T>(&mut self, xs: &mut [T]) {
-        for i in (1..xs.len()).rev() {
-            let j = (self.next() % (i as u64 + 1)) as usize;
-            xs.swap(i, j);
-        }
-    }
 }
 
 /// Token indices covered (mostly) by `spans`.
