@@ -8,6 +8,9 @@
 
 mod analyze;
 mod extract;
+mod stance;
+mod serve;
+mod tracking;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -18,6 +21,10 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(name = "claimtrail", version, about, long_about = None)]
 struct Cli {
+    /// The database file (default: $XDG_DATA_HOME/claimtrail/claimtrail.db, else
+    /// ~/.local/share/claimtrail/claimtrail.db).
+    #[arg(long, global = true, env = "CLAIMTRAIL_DB")]
+    db: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -30,6 +37,27 @@ enum Command {
     /// Extract the article in an HTML page (main text, title, byline, date, canonical URL,
     /// site, language) as JSON, or a stream of pages given as JSON lines.
     Extract(extract::ExtractArgs),
+    /// Stance of texts toward claims (supports, denies, non_committal, unrelated) from
+    /// {"id", "claim", "text"} JSON (lines with --jsonl).
+    Stance(stance::StanceArgs),
+    /// Manage subscriptions: feeds, Telegram channels and pages to follow.
+    Feeds {
+        #[command(subcommand)]
+        what: tracking::FeedsCommand,
+    },
+    /// Import articles from JSON lines, a folder of .html/.txt files, or one file: each is
+    /// deduplicated, analysed and placed in a story.
+    Import(tracking::ImportArgs),
+    /// The web UI and HTTP API (pages, JSON, live events) on 127.0.0.1:8080, polling feeds in
+    /// the same process; an empty database gets the bundled sample story first.
+    Serve(serve::ServeArgs),
+    /// Poll due feeds: fetch politely, extract, deduplicate, analyse and cluster into
+    /// stories; runs until Ctrl-C, or once with --once.
+    Track(tracking::TrackArgs),
+    /// Developing stories, most recently active first.
+    Stories(tracking::StoriesArgs),
+    /// One story: its articles with their copies, outlets and statements.
+    Story(tracking::StoryArgs),
     /// Train a model from the corpora in ../shared/data and write its weights.
     Train {
         #[command(subcommand)]
@@ -44,6 +72,8 @@ enum Command {
 
 #[derive(Subcommand, Debug)]
 enum TrainCommand {
+    /// Stance classifier from Emergent and FNC-1 (minus the FNC-1 dev bodies).
+    Stance(stance::TrainArgs),
     /// Part-of-speech tagger and lemmatizer from UD English EWT (train split).
     Pos {
         /// Folder with en_ewt-ud-{train,dev}.conllu.
@@ -90,6 +120,8 @@ enum TrainCommand {
 
 #[derive(Subcommand, Debug)]
 enum EvalCommand {
+    /// Stance on Emergent (10 claim-grouped folds) and/or FNC-1 (body-disjoint dev split).
+    Stance(stance::EvalArgs),
     /// UPOS accuracy and lemma accuracy on UD English EWT.
     Pos {
         #[arg(long, default_value = "../shared/data/ud-ewt")]
@@ -188,11 +220,20 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    let db = cli.db.as_deref();
     match cli.command {
+        Command::Feeds { what } => tracking::feeds(db, what),
+        Command::Import(args) => tracking::import(db, args),
+        Command::Serve(args) => serve::run(db, args),
+        Command::Track(args) => tracking::track(db, args),
+        Command::Stories(args) => tracking::stories(db, args),
+        Command::Story(args) => tracking::story(db, args),
         Command::Analyze(args) => analyze::run(args),
         Command::Extract(args) => extract::run(args),
+        Command::Stance(args) => stance::run(args),
         Command::Train { what } => {
             let report = match what {
+                TrainCommand::Stance(args) => stance::train(args)?,
                 TrainCommand::Pos { ud, out } => eval::pos::train(&ud, &out)?,
                 TrainCommand::Ner { gum, out, extra } => {
                     eval::ner::train_with(&gum, extra.as_deref(), &out)?
@@ -209,6 +250,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Eval { what } => {
             let report = match what {
+                EvalCommand::Stance(args) => stance::evaluate(args)?,
                 EvalCommand::Pos { ud, split } => eval::pos::evaluate(&ud, split.name())?,
                 EvalCommand::Ner { gum, split } => eval::ner::evaluate(&gum, split.name())?,
                 EvalCommand::Attribution { polnear, split } => {

@@ -23,6 +23,7 @@ pub mod polnear;
 pub mod pos;
 pub mod report;
 pub mod seed;
+pub mod stance;
 pub mod timex;
 
 pub use error::EvalError;

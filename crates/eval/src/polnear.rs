@@ -392,11 +392,11 @@ mod tests {
             cue: vec![sp("said")],
             content: vec![sp("The plan,"), sp("will fail.")],
         };
-        let sys = text::doc::Attribution {
-            source: Some(sp("he")),
-            cue: sp("said,"),
-            content: vec![sp("The plan"), sp("will fail")],
-        };
+        let sys = text::doc::Attribution::new(
+            Some(sp("he")),
+            sp("said,"),
+            vec![sp("The plan"), sp("will fail")],
+        );
         let s = score(
             text,
             &[Norm::gold(text, &gold)],
@@ -406,11 +406,8 @@ mod tests {
             assert_eq!(prf.f1(), 1.0, "role {role}");
         }
         assert_eq!(s.attribution.f1(), 1.0);
-        let partial = text::doc::Attribution {
-            source: None,
-            cue: sp("said"),
-            content: vec![sp("The plan, he said, will fail")],
-        };
+        let partial =
+            text::doc::Attribution::new(None, sp("said"), vec![sp("The plan, he said, will fail")]);
         let s = score(
             text,
             &[Norm::gold(text, &gold)],

@@ -2,15 +2,15 @@
 //! the committed model was trained (minus one point), per role. Skips, saying why, when the
 //! shared corpora are absent.
 
-/// Exact-match F1 (percent) reached on dev by the committed model, minus one point. Raise these
-/// when a better model is committed; never lower them to make a change pass.
-/// The source floor stays at the earlier model's 69.7: the pruned model reaches 69.4, and a
-/// floor is never lowered.
+/// Exact-match F1 (percent) reached on dev by the committed model with the rule post-pass,
+/// minus one point. Raise these when a better model or rule is committed; never lower them to
+/// make a change pass. Tagger alone: 69.4 / 65.3 / 45.0 / 48.1; with the post-pass (span
+/// conventions, nesting, strong cues): 69.9 / 65.4 / 47.5 / 50.3.
 const FLOORS: [(&str, f64); 4] = [
-    ("source_exact_f1", 69.7 - 1.0),
-    ("cue_exact_f1", 65.3 - 1.0),
-    ("content_exact_f1", 45.0 - 1.0),
-    ("attribution_f1", 48.1 - 1.0),
+    ("source_exact_f1", 69.9 - 1.0),
+    ("cue_exact_f1", 65.4 - 1.0),
+    ("content_exact_f1", 47.5 - 1.0),
+    ("attribution_f1", 50.3 - 1.0),
 ];
 
 #[test]

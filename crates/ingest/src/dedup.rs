@@ -215,8 +215,23 @@ impl DedupIndex {
 
     /// Judges `text` against everything added so far, then adds it.
     pub fn add(&mut self, id: ArticleId, text: &str) -> Verdict {
-        let hash = content_hash(text);
         let signature = Signature::of(text, &self.config);
+        self.add_signed(id, content_hash(text), signature)
+    }
+
+    /// The signature under this index's configuration; computing it is the costly part of
+    /// `add`, so callers that ingest in parallel compute it on their threads.
+    pub fn sign(&self, text: &str) -> Signature {
+        Signature::of(text, &self.config)
+    }
+
+    /// `add` with the hash and signature already computed (by `content_hash` and `sign`).
+    pub fn add_signed(
+        &mut self,
+        id: ArticleId,
+        hash: ContentHash,
+        signature: Signature,
+    ) -> Verdict {
         let (verdict, original) = self.judge(&hash, &signature);
         let idx = self.entries.len();
         if signature.shingles >= self.config.min_shingles {
@@ -237,6 +252,11 @@ impl DedupIndex {
     pub fn check(&self, text: &str) -> Verdict {
         let signature = Signature::of(text, &self.config);
         self.judge(&content_hash(text), &signature).0
+    }
+
+    /// `check` with the hash and signature already computed.
+    pub fn check_signed(&self, hash: &ContentHash, signature: &Signature) -> Verdict {
+        self.judge(hash, signature).0
     }
 
     fn judge(&self, hash: &ContentHash, sig: &Signature) -> (Verdict, Option<usize>) {

@@ -202,6 +202,46 @@ fn trafilatura(html: &str, options: &Options) -> Option<rs_trafilatura::ExtractR
     .ok()
 }
 
+/// The text of an HTML fragment (a feed item's `content:encoded` or summary): block elements
+/// become paragraphs separated by a blank line, tags and scripts are dropped, entities decoded.
+/// Plain text without tags comes back tidied.
+pub fn fragment_text(html: &str) -> String {
+    if !html.contains('<') && !html.contains('&') {
+        return tidy_text(html);
+    }
+    let doc = Document::from(format!("<html><body>{html}</body></html>"));
+    let mut out = String::new();
+    for body in doc.select("body").nodes() {
+        fragment_walk(body, &mut out, 0);
+    }
+    tidy_text(&out)
+}
+
+fn fragment_walk(node: &dom_query::NodeRef, out: &mut String, depth: usize) {
+    // Feed markup is shallow; deeper nesting is junk that recursion must not follow down.
+    if depth > 64 {
+        out.push_str(&node.text());
+        return;
+    }
+    for child in node.children() {
+        if child.is_text() {
+            out.push_str(&child.text());
+        } else if let Some(name) = child.node_name() {
+            match name.as_ref() {
+                "br" => out.push('\n'),
+                "script" | "style" | "noscript" | "iframe" | "template" => {}
+                "p" | "div" | "li" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "blockquote"
+                | "tr" | "figcaption" | "section" | "article" => {
+                    out.push('\n');
+                    fragment_walk(&child, out, depth + 1);
+                    out.push('\n');
+                }
+                _ => fragment_walk(&child, out, depth + 1),
+            }
+        }
+    }
+}
+
 /// Paragraphs separated by one blank line, each with its spaces collapsed.
 fn tidy_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -388,6 +428,20 @@ fn looks_binary(text: &str) -> bool {
         }
     }
     total > 0 && bad * 10 > total
+}
+
+#[cfg(test)]
+mod fragment_tests {
+    use super::fragment_text;
+
+    #[test]
+    fn fragments_become_paragraphs_without_markup() {
+        let t = fragment_text(
+            "<p>First &amp; <b>bold</b>.</p><script>alert(1)</script><p>Second<br>line</p>",
+        );
+        assert_eq!(t, "First & bold.\n\nSecond\n\nline");
+        assert_eq!(fragment_text("  plain   text "), "plain text");
+    }
 }
 
 #[cfg(test)]

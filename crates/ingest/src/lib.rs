@@ -1,9 +1,10 @@
 //! # ingest: here are bytes from the web; what article is in them?
 //!
 //! Parsers from bytes to [`model`] types, each a pure function of its input: no network,
-//! no database, no clock. The fetcher that gets the bytes and the store that keeps the
-//! results are other crates' business, so that every parser here can be tested on fixture
-//! files (`testdata/`) and fuzzed with junk.
+//! no database, no clock. The fetcher that gets the bytes is fenced off in [`fetch`], the
+//! one module with a network, and the store that keeps the results is another crate's
+//! business, so that every parser here can be tested on fixture files (`testdata/`) and
+//! fuzzed with junk.
 //!
 //! - [`feed`]: RSS 0.9x/1.0/2.0, Atom, JSON Feed to [`model::Feed`].
 //! - [`extract`]: an HTML page to a [`model::Article`] (main text and metadata).
@@ -13,6 +14,8 @@
 //! - [`files`]: JSON lines and folders of `.html`/`.txt` files to articles.
 //! - [`opml`]: subscription lists in and out.
 //! - [`decode`]: the charset logic the others share.
+//! - [`fetch`]: the polite HTTP fetcher, the one module that touches the network, and the
+//!   polling schedule (adaptive intervals, backoff, Retry-After).
 //!
 //! Every error is an [`IngestError`] naming its input. Inputs are capped in size before
 //! parsing, and no input makes a parser panic.
@@ -33,6 +36,7 @@ pub mod dedup;
 pub mod error;
 pub mod extract;
 pub mod feed;
+pub mod fetch;
 pub mod files;
 pub mod meta;
 pub mod opml;

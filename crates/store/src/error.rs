@@ -42,6 +42,13 @@ pub enum ErrorKind {
     /// The caller referred to something that is not there (a feed never added).
     #[error("{what} not found: {id}")]
     NotFound { what: &'static str, id: String },
+    /// Copying between stores found the target holding something else under the same key.
+    #[error("{what} {id} already exists and differs: {detail}")]
+    Conflict {
+        what: &'static str,
+        id: String,
+        detail: String,
+    },
 }
 
 impl StoreError {

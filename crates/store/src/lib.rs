@@ -3,8 +3,15 @@
 //! [`Store`] is the one interface the rest of claimtrail sees: feeds with their health and
 //! fetch history, articles (inserted idempotently), the analyzer's JSON per article, stories
 //! and their members, and full-text search over articles. [`SqliteStore`] implements it over
-//! one SQLite file in WAL mode; a PostgreSQL implementation is to follow (issue 7) and must
-//! pass the same [`testsuite`].
+//! one SQLite file in WAL mode; [`PgStore`] over PostgreSQL, shared by many processes, with
+//! the same migrations (versions and names) in PostgreSQL's SQL. Both pass the same
+//! [`testsuite`].
+//!
+//! Moving between backends: [`copy::copy_all`] copies everything one store holds into
+//! another through the trait's export methods (article ids in insertion order, every
+//! analysis, story members with join times, imports that keep a feed's health and a story's
+//! id). Each record is keyed, so a second run writes nothing and an interrupted one is
+//! finished by running it again.
 //!
 //! Why a synchronous, object-safe trait taking `&self`: the app can hold an
 //! `Arc<dyn Store>` and call it from worker threads without knowing the backend; SQLite is
@@ -39,16 +46,19 @@
 //! # }
 //! ```
 
+pub mod copy;
 mod error;
+pub mod postgres;
 pub mod sqlite;
 pub mod testsuite;
 mod types;
 
+pub use self::postgres::PgStore;
 pub use error::{ErrorKind, Result, StoreError};
 pub use sqlite::{SqliteConfig, SqliteStore, Synchronous};
 pub use types::{
     Analysis, FeedHealth, FeedKind, FeedRecord, FetchOutcome, FetchRecord, Inserted, NewFeed,
-    SearchHit, StoredArticle, Story, StoryId,
+    SearchHit, Sighting, StoredArticle, Story, StoryId, StoryMember,
 };
 
 use chrono::{DateTime, Utc};
@@ -83,6 +93,8 @@ pub trait Store: Send + Sync {
     fn insert_article(&self, article: &Article, fetched: DateTime<Utc>) -> Result<Inserted>;
     fn article(&self, id: &ArticleId) -> Result<Option<StoredArticle>>;
     fn article_count(&self) -> Result<u64>;
+    /// The article stored under this canonical URL, so a fetcher can skip pages it has read.
+    fn article_by_url(&self, canonical_url: &str) -> Result<Option<ArticleId>>;
     /// Full-text search over titles and texts. Any string is a valid query: it is read as
     /// words that must all occur (no operators), so user input cannot cause a syntax error.
     fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>>;
@@ -105,4 +117,40 @@ pub trait Store: Send + Sync {
     fn stories(&self, limit: usize) -> Result<Vec<Story>>;
     /// The story's articles in the order they joined it.
     fn story_articles(&self, id: StoryId) -> Result<Vec<ArticleId>>;
+    /// The story an article joined first, if any.
+    fn story_of(&self, article: &ArticleId) -> Result<Option<StoryId>>;
+
+    // Copies and the tracker's state.
+    /// Records that an outlet carried the article; false when that sighting (same article and
+    /// URL, or same outlet when there is no URL) was already recorded.
+    fn add_sighting(&self, sighting: &Sighting) -> Result<bool>;
+    /// The article's sightings, earliest seen first.
+    fn sightings(&self, article: &ArticleId) -> Result<Vec<Sighting>>;
+    /// Articles stored as near-duplicate copies of `original`, in the order they were fetched.
+    fn copies_of(&self, original: &ArticleId) -> Result<Vec<ArticleId>>;
+    /// Articles fetched at or after `since`, oldest first, at most `limit`.
+    fn articles_since(&self, since: DateTime<Utc>, limit: usize) -> Result<Vec<StoredArticle>>;
+    /// Keeps the clusterer's terms for an article (opaque bytes; replaces earlier ones).
+    fn put_article_terms(&self, article: &ArticleId, terms: &[u8]) -> Result<()>;
+    fn article_terms(&self, article: &ArticleId) -> Result<Option<Vec<u8>>>;
+
+    // Export, for copying between stores.
+    /// Article ids in the order they were stored (an original always before its copies),
+    /// after `after` (from the first when `None`), at most `limit`. Fails with `NotFound`
+    /// when `after` is not stored.
+    fn all_article_ids(&self, after: Option<&ArticleId>, limit: usize) -> Result<Vec<ArticleId>>;
+    /// Every analysis of the article, one per pipeline version, oldest first.
+    fn analyses_of(&self, article: &ArticleId) -> Result<Vec<Analysis>>;
+    /// Stories with ids above `after` (all when `None`), in id order, at most `limit`.
+    fn all_stories(&self, after: Option<StoryId>, limit: usize) -> Result<Vec<Story>>;
+    /// The story's members with the time each joined, in the order they joined.
+    fn story_members(&self, id: StoryId) -> Result<Vec<StoryMember>>;
+    /// Recreates a feed kept elsewhere: subscription, validators and health exactly as given,
+    /// and `history` (oldest first) as its fetch history, in one transaction. False, changing
+    /// nothing, when the URL is already subscribed.
+    fn import_feed(&self, feed: &FeedRecord, history: &[FetchRecord]) -> Result<bool>;
+    /// Recreates a story kept elsewhere under its own id, with its title, first/last seen and
+    /// members (stored articles), in one transaction; later `create_story` ids follow the
+    /// highest. False, changing nothing, when a story with that id exists.
+    fn import_story(&self, story: &Story, members: &[StoryMember]) -> Result<bool>;
 }

@@ -8,7 +8,9 @@
 //! The kill test needs processes and is backend-specific in how it starts them, so only its
 //! two halves are here: [`kill_writer`] (the child) and [`check_acknowledged`] (the parent).
 
-use crate::{Analysis, FeedKind, FetchOutcome, FetchRecord, Inserted, NewFeed, Result, Store};
+use crate::{
+    Analysis, FeedKind, FetchOutcome, FetchRecord, Inserted, NewFeed, Result, Sighting, Store,
+};
 use chrono::{DateTime, Utc};
 use model::{Article, ArticleId, ContentHash, FeedId};
 use std::io::Write;
@@ -37,6 +39,8 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("due_feeds_order", due_feeds_order),
     ("analyses", analyses),
     ("stories", stories),
+    ("sightings_copies_and_terms", sightings_copies_and_terms),
+    ("export_and_import", export_and_import),
 ];
 
 /// Runs every check against fresh stores from `make`.
@@ -114,6 +118,14 @@ pub fn insert_keys_canonical_url_then_hash(s: &dyn Store) {
         Inserted::Existing(a.id.clone())
     );
     assert_eq!(ok("count", s.article_count()), 1);
+    assert_eq!(
+        ok("by url", s.article_by_url("https://example.com/news/1")),
+        Some(a.id.clone())
+    );
+    assert_eq!(
+        ok("by url", s.article_by_url("https://example.com/none")),
+        None
+    );
 }
 
 pub fn empty_texts_are_distinct_articles(s: &dyn Store) {
@@ -416,6 +428,81 @@ pub fn stories(s: &dyn Store) {
     assert_eq!(ok("missing", s.story(missing)), None);
 }
 
+pub fn sightings_copies_and_terms(s: &dyn Store) {
+    let original = sample_article(1);
+    ok("insert", s.insert_article(&original, at(10)));
+    let mut copy = sample_article(2);
+    copy.copy_of = Some(original.id.clone());
+    ok("insert copy", s.insert_article(&copy, at(20)));
+    ok("insert other", s.insert_article(&sample_article(3), at(30)));
+    assert_eq!(
+        ok("copies", s.copies_of(&original.id)),
+        [copy.id.clone()],
+        "the near-duplicate points at its original"
+    );
+    let seen = |url: Option<&str>, source: Option<&str>, secs: i64| Sighting {
+        article: original.id.clone(),
+        url: url.map(str::to_string),
+        source: source.map(str::to_string),
+        published: Some(at(secs - 5)),
+        seen: at(secs),
+    };
+    assert!(ok(
+        "sight",
+        s.add_sighting(&seen(Some("https://wire.example/1"), Some("Wire"), 10))
+    ));
+    assert!(ok(
+        "sight",
+        s.add_sighting(&seen(Some("https://daily.example/x"), Some("Daily"), 40))
+    ));
+    assert!(ok("sight", s.add_sighting(&seen(None, Some("Radio"), 30))));
+    assert!(
+        !ok(
+            "again",
+            s.add_sighting(&seen(Some("https://daily.example/x"), Some("Daily"), 50))
+        ),
+        "the same page seen twice is one sighting"
+    );
+    let outlets: Vec<Option<String>> = ok("list", s.sightings(&original.id))
+        .into_iter()
+        .map(|x| x.source)
+        .collect();
+    assert_eq!(
+        outlets,
+        [
+            Some("Wire".into()),
+            Some("Radio".into()),
+            Some("Daily".into())
+        ],
+        "earliest seen first"
+    );
+    let orphan = Sighting {
+        article: ArticleId::new("never-stored"),
+        ..seen(None, None, 0)
+    };
+    assert!(
+        s.add_sighting(&orphan).is_err(),
+        "a sighting needs its article"
+    );
+
+    let recent: Vec<String> = ok("since", s.articles_since(at(20), 10))
+        .into_iter()
+        .map(|a| a.article.id.0)
+        .collect();
+    assert_eq!(recent, ["a2", "a3"], "fetched at or after, oldest first");
+    assert_eq!(ok("since, limited", s.articles_since(at(0), 1)).len(), 1);
+
+    assert_eq!(ok("no terms", s.article_terms(&original.id)), None);
+    ok("terms", s.put_article_terms(&original.id, &[1, 2, 3]));
+    ok("terms again", s.put_article_terms(&original.id, &[4, 5]));
+    assert_eq!(ok("terms", s.article_terms(&original.id)), Some(vec![4, 5]));
+
+    let st = ok("create", s.create_story(None, at(10)));
+    assert_eq!(ok("no story", s.story_of(&original.id)), None);
+    ok("add", s.add_to_story(st, &original.id, at(10)));
+    assert_eq!(ok("story of", s.story_of(&original.id)), Some(st));
+}
+
 /// The child half of the kill test: inserts articles `start..` forever, writing
 /// `ACK <id>` to `out` after each insert returned (that is, committed). Returns only on error.
 pub fn kill_writer(s: &dyn Store, start: u64, out: &mut dyn Write) -> Result<()> {
@@ -456,4 +543,332 @@ pub fn check_acknowledged(s: &dyn Store, acked: &[ArticleId]) {
         "{counted} < {} acknowledged",
         acked.len()
     );
+}
+
+/// The export half of the trait, which `copy` relies on: paging in insertion order, every
+/// analysis, story members with join times, and imports that keep ids, health and history.
+pub fn export_and_import(s: &dyn Store) {
+    for n in 1..=5 {
+        ok(
+            "insert",
+            s.insert_article(&sample_article(n), at(10 - n as i64)),
+        );
+    }
+    let page = |after: Option<&str>, n: usize| -> Vec<String> {
+        let after = after.map(ArticleId::new);
+        ok("ids", s.all_article_ids(after.as_ref(), n))
+            .into_iter()
+            .map(|a| a.0)
+            .collect()
+    };
+    assert_eq!(
+        page(None, 2),
+        ["a1", "a2"],
+        "insertion order, not fetch time"
+    );
+    assert_eq!(page(Some("a2"), 10), ["a3", "a4", "a5"]);
+    assert!(page(Some("a5"), 10).is_empty());
+    let unknown = s.all_article_ids(Some(&ArticleId::new("never-stored")), 1);
+    assert!(unknown.is_err_and(|e| e.is_not_found()));
+
+    let an = |v: &str, secs: i64| Analysis {
+        article: ArticleId::new("a1"),
+        pipeline_version: v.into(),
+        json: format!("{{\"v\":\"{v}\"}}"),
+        analyzed: at(secs),
+    };
+    ok("put", s.put_analysis(&an("v2", 20)));
+    ok("put", s.put_analysis(&an("v1", 10)));
+    assert_eq!(
+        ok("analyses", s.analyses_of(&ArticleId::new("a1"))),
+        [an("v1", 10), an("v2", 20)],
+        "every version, oldest first"
+    );
+
+    let made = ok("create", s.create_story(Some("Made here"), at(0)));
+    let imported = crate::Story {
+        id: crate::StoryId(made.0 + 40),
+        title: Some("Imported".into()),
+        first_seen: at(5),
+        last_seen: at(900),
+        articles: 2,
+    };
+    let members = [
+        crate::StoryMember {
+            article: ArticleId::new("a3"),
+            added: at(5),
+        },
+        crate::StoryMember {
+            article: ArticleId::new("a1"),
+            added: at(7),
+        },
+    ];
+    assert!(ok("import story", s.import_story(&imported, &members)));
+    assert!(
+        !ok("import again", s.import_story(&imported, &members[..1])),
+        "an existing id is left alone"
+    );
+    assert_eq!(ok("story", s.story(imported.id)), Some(imported.clone()));
+    assert_eq!(ok("members", s.story_members(imported.id)), members);
+    let next = ok("create after import", s.create_story(None, at(0)));
+    assert!(next.0 > imported.id.0, "{next} collides with imported ids");
+    let ids: Vec<_> = ok("all stories", s.all_stories(None, 10))
+        .into_iter()
+        .map(|x| x.id)
+        .collect();
+    assert_eq!(ids, [made, imported.id, next], "id order");
+    let ids: Vec<_> = ok("all stories", s.all_stories(Some(made), 1))
+        .into_iter()
+        .map(|x| x.id)
+        .collect();
+    assert_eq!(ids, [imported.id]);
+
+    let feed = crate::FeedRecord {
+        id: FeedId::new("https://imported.example/rss"),
+        url: "https://imported.example/rss".into(),
+        title: Some("Imported".into()),
+        kind: FeedKind::Telegram,
+        etag: Some("\"e\"".into()),
+        last_modified: None,
+        added: at(1),
+        health: crate::FeedHealth {
+            last_success: Some(at(100)),
+            last_error: Some("HTTP 500".into()),
+            last_error_at: Some(at(50)),
+            consecutive_failures: 0,
+            next_poll: Some(at(700)),
+        },
+    };
+    let history = [
+        fetch(50, FetchOutcome::Failed("HTTP 500".into()), 60),
+        fetch(100, FetchOutcome::Fetched, 700),
+    ];
+    assert!(ok("import feed", s.import_feed(&feed, &history)));
+    assert!(!ok("import again", s.import_feed(&feed, &history[..1])));
+    assert_eq!(
+        ok("feed", s.feed(&feed.id)),
+        Some(feed.clone()),
+        "health as given"
+    );
+    let mut newest_first = history.to_vec();
+    newest_first.reverse();
+    assert_eq!(ok("history", s.fetch_history(&feed.id, 10)), newest_first);
+}
+
+/// Fills an empty store with one of everything `copy::copy_all` moves: feeds with health and
+/// history, originals and copies, analyses in two versions, sightings, terms, stories.
+pub fn fill_for_copy(s: &dyn Store) {
+    let rss = NewFeed::new("https://example.com/rss", FeedKind::Feed);
+    ok("feed", s.add_feed(&rss, at(0)));
+    ok(
+        "feed",
+        s.add_feed(
+            &NewFeed::new("https://t.me/s/chan", FeedKind::Telegram),
+            at(1),
+        ),
+    );
+    let mut good = fetch(10, FetchOutcome::Fetched, 910);
+    good.etag = Some("\"v1\"".into());
+    ok("fetch", s.record_fetch(&rss.id(), &good));
+    ok(
+        "fetch",
+        s.record_fetch(
+            &rss.id(),
+            &fetch(20, FetchOutcome::Failed("timeout".into()), 80),
+        ),
+    );
+    for n in 1..=12u64 {
+        let mut a = sample_article(n);
+        // Every third article is a near-duplicate of the one before it.
+        if n % 3 == 0 {
+            a.copy_of = Some(ArticleId::new(format!("a{}", n - 1)));
+        }
+        if n == 5 {
+            a.text = String::new();
+            a.canonical_url = None;
+        }
+        ok("article", s.insert_article(&a, at(100 + n as i64)));
+        if n % 2 == 0 {
+            for (v, secs) in [("v1", 200), ("v2", 300)] {
+                let analysis = Analysis {
+                    article: a.id.clone(),
+                    pipeline_version: v.into(),
+                    json: format!("{{\"article\":{n}}}"),
+                    analyzed: at(secs + n as i64),
+                };
+                ok("analysis", s.put_analysis(&analysis));
+            }
+        }
+        ok("terms", s.put_article_terms(&a.id, &[n as u8, 7, 7]));
+        let sighting = Sighting {
+            article: a.id.clone(),
+            url: a.url.clone(),
+            source: Some(format!("outlet {}", n % 4)),
+            published: Some(at(90)),
+            seen: at(100 + n as i64),
+        };
+        ok("sighting", s.add_sighting(&sighting));
+    }
+    let st = ok("story", s.create_story(Some("Ceasefire"), at(500)));
+    for (n, secs) in [(4, 600), (1, 400), (9, 700)] {
+        ok(
+            "member",
+            s.add_to_story(st, &ArticleId::new(format!("a{n}")), at(secs)),
+        );
+    }
+    ok("empty story", s.create_story(None, at(800)));
+    let third = ok("story", s.create_story(Some("Markets"), at(900)));
+    ok(
+        "member",
+        s.add_to_story(third, &ArticleId::new("a12"), at(950)),
+    );
+}
+
+/// Everything two stores hold, compared kind by kind (panics naming the first difference).
+pub fn assert_same_contents(a: &dyn Store, b: &dyn Store) {
+    let feeds = ok("feeds", a.feeds());
+    assert_eq!(
+        feeds,
+        ok("feeds", b.feeds()),
+        "feeds with health and validators"
+    );
+    for f in &feeds {
+        assert_eq!(
+            ok("history", a.fetch_history(&f.id, usize::MAX)),
+            ok("history", b.fetch_history(&f.id, usize::MAX)),
+            "fetch history of {}",
+            f.url
+        );
+    }
+    let ids = ok("ids", a.all_article_ids(None, usize::MAX));
+    assert_eq!(
+        ids,
+        ok("ids", b.all_article_ids(None, usize::MAX)),
+        "articles in order"
+    );
+    for id in &ids {
+        assert_eq!(
+            ok("article", a.article(id)),
+            ok("article", b.article(id)),
+            "{id}"
+        );
+        assert_eq!(
+            ok("analyses", a.analyses_of(id)),
+            ok("analyses", b.analyses_of(id)),
+            "{id}"
+        );
+        assert_eq!(
+            ok("sightings", a.sightings(id)),
+            ok("sightings", b.sightings(id)),
+            "{id}"
+        );
+        assert_eq!(
+            ok("terms", a.article_terms(id)),
+            ok("terms", b.article_terms(id)),
+            "{id}"
+        );
+        assert_eq!(
+            ok("copies", a.copies_of(id)),
+            ok("copies", b.copies_of(id)),
+            "{id}"
+        );
+    }
+    let stories = ok("stories", a.all_stories(None, usize::MAX));
+    assert_eq!(
+        stories,
+        ok("stories", b.all_stories(None, usize::MAX)),
+        "stories"
+    );
+    for st in &stories {
+        assert_eq!(
+            ok("members", a.story_members(st.id)),
+            ok("members", b.story_members(st.id)),
+            "members of story {}",
+            st.id
+        );
+    }
+    assert_eq!(ok("recent", a.stories(100)), ok("recent", b.stories(100)));
+    assert_eq!(
+        ok("search", a.search("minister", 100)).len(),
+        ok("search", b.search("minister", 100)).len(),
+        "both find the same articles"
+    );
+}
+
+/// Fills `from` (empty), copies it into `to` (empty), compares, and copies again: the second
+/// run finds everything present and writes nothing.
+pub fn copy_round_trip(from: &dyn Store, to: &dyn Store) {
+    fill_for_copy(from);
+    let mut stages = Vec::new();
+    let first = ok(
+        "copy",
+        crate::copy::copy_all(from, to, &mut |p| stages.push(p.stage)),
+    );
+    assert_same_contents(from, to);
+    assert_eq!((first.feeds.new, first.fetches), (2, 2));
+    assert_eq!((first.articles.new, first.renamed), (12, 0));
+    assert_eq!(
+        (first.analyses.new, first.sightings.new, first.terms.new),
+        (12, 12, 12)
+    );
+    assert_eq!((first.stories.new, first.members), (3, 4));
+    assert!(
+        stages.contains(&crate::copy::CopyStage::Articles),
+        "{stages:?}"
+    );
+
+    let second = ok("copy again", crate::copy::copy_all(from, to, &mut |_| {}));
+    assert_eq!(
+        second.new_total(),
+        0,
+        "a second run changes nothing: {second:?}"
+    );
+    assert_eq!(second.articles.present, 12);
+    assert_eq!(second.stories.present, 3);
+    assert_eq!(second.feeds.present, 2);
+    assert_same_contents(from, to);
+
+    // The target goes on from there: new stories do not reuse copied ids.
+    let max = ok("stories", to.all_stories(None, usize::MAX))
+        .iter()
+        .map(|st| st.id)
+        .max();
+    let next = ok("create", to.create_story(None, at(1000)));
+    assert!(max.is_some_and(|m| next > m), "{next} after {max:?}");
+}
+
+/// Copying into a store that already holds one of the articles under another id: the rest
+/// of that article's records attach to the target's id.
+pub fn copy_into_a_store_with_articles(from: &dyn Store, to: &dyn Store) {
+    let original = sample_article(1);
+    ok("insert", from.insert_article(&original, at(0)));
+    let mut copy = sample_article(2);
+    copy.copy_of = Some(original.id.clone());
+    ok("insert", from.insert_article(&copy, at(1)));
+    let analysis = Analysis {
+        article: original.id.clone(),
+        pipeline_version: "v1".into(),
+        json: "{}".into(),
+        analyzed: at(2),
+    };
+    ok("analysis", from.put_analysis(&analysis));
+    let mut theirs = sample_article(1);
+    theirs.id = ArticleId::new("theirs");
+    ok("insert", to.insert_article(&theirs, at(0)));
+
+    let report = ok("copy", crate::copy::copy_all(from, to, &mut |_| {}));
+    assert_eq!((report.articles.new, report.articles.present), (1, 1));
+    assert_eq!(report.renamed, 1);
+    let stored = ok("copy", to.article(&copy.id)).map(|a| a.article.copy_of);
+    assert_eq!(
+        stored,
+        Some(Some(theirs.id.clone())),
+        "copy_of follows the rename"
+    );
+    assert_eq!(
+        ok("analysis", to.analysis(&theirs.id)).map(|a| a.json),
+        Some("{}".into())
+    );
+    let again = ok("copy again", crate::copy::copy_all(from, to, &mut |_| {}));
+    assert_eq!(again.new_total(), 0, "{again:?}");
 }

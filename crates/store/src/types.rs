@@ -176,3 +176,25 @@ pub struct SearchHit {
     /// Lower is better (SQLite's bm25 convention); comparable only within one result list.
     pub rank: f64,
 }
+
+/// One outlet carrying an article at one address: the original's own appearance, or an exact
+/// copy that dedup folded into it. Together they say who published a text and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sighting {
+    pub article: ArticleId,
+    pub url: Option<String>,
+    /// The outlet ("Yonhap", "ndtv.com").
+    pub source: Option<String>,
+    /// When that outlet published it, as it says.
+    pub published: Option<DateTime<Utc>>,
+    /// When claimtrail saw it there.
+    pub seen: DateTime<Utc>,
+}
+
+/// One article's membership in a story and when it joined, as `Store::story_members` lists
+/// it, so that copying a store keeps the join order and times.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoryMember {
+    pub article: ArticleId,
+    pub added: DateTime<Utc>,
+}

@@ -188,3 +188,19 @@ fn sigkill_loses_no_acknowledged_article() {
     }
     assert!(acked.len() >= 4 * 50);
 }
+
+#[test]
+fn copy_sqlite_to_sqlite_and_again_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let from = SqliteStore::open(dir.path().join("from.db")).unwrap();
+    let to = SqliteStore::open(dir.path().join("to.db")).unwrap();
+    testsuite::copy_round_trip(&from, &to);
+}
+
+#[test]
+fn copy_into_a_store_that_has_some_articles() {
+    let dir = tempfile::tempdir().unwrap();
+    let from = SqliteStore::open(dir.path().join("from.db")).unwrap();
+    let to = SqliteStore::open(dir.path().join("to.db")).unwrap();
+    testsuite::copy_into_a_store_with_articles(&from, &to);
+}

@@ -268,6 +268,72 @@ pub struct Credit {
     pub name: Option<String>,
 }
 
+/// How the content is reported: in the speaker's words, paraphrased, or both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttributionKind {
+    /// Every content word lies inside quotation marks.
+    Direct,
+    /// No content word does.
+    #[default]
+    Indirect,
+    /// Some do: a paraphrase with quoted fragments.
+    Mixed,
+}
+
+/// What sort of speaker a source is, decided from its head words and entities.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpeakerKind {
+    Person,
+    Government,
+    GovernmentOfficial,
+    IntelligenceAgency,
+    Military,
+    Diplomat,
+    Embassy,
+    StateMedia,
+    NewsAgency,
+    Newspaper,
+    SocialMediaAccount,
+    InternationalOrganization,
+    Company,
+    Ngo,
+    Investigators,
+    /// A country speaking as a whole ("the North still denies ...").
+    State,
+    #[default]
+    Unknown,
+}
+
+/// Who really speaks in an attribution, after resolving pronouns, definite descriptions and
+/// surnames to an earlier mention.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Speaker {
+    /// Canonical name: the named entity when one is given ("Georgy Zinoviev", "Yonhap"), else
+    /// the description without its article ("South Korean unification ministry official").
+    pub name: String,
+    pub kind: SpeakerKind,
+    /// Role or title when stated ("Russian Ambassador to South Korea").
+    pub role: Option<String>,
+    /// ISO 3166-1 alpha-2 code, when stated or implied.
+    pub country: Option<String>,
+    /// Unnamed on purpose: "on condition of anonymity", "officials said" with nobody named.
+    pub anonymous: bool,
+    /// The mention that names the speaker, when it is not the source itself ("a blogger named
+    /// @rvvoenkor_bot" for "The blogger").
+    pub antecedent: Option<Span>,
+}
+
+/// The medium a statement was made through: "in a Facebook post", "on Telegram", "in a
+/// statement", "told reporters".
+#[derive(Clone, Debug, PartialEq)]
+pub struct Channel {
+    pub span: Span,
+    /// The medium without preposition and article ("Facebook post").
+    pub name: String,
+}
+
 /// An attributed statement: who (source) said (cue) what (content). Filled by the attribution stage.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Attribution {
@@ -275,6 +341,31 @@ pub struct Attribution {
     pub cue: Span,
     /// Content may be discontinuous: "The plan, he said, will fail".
     pub content: Vec<Span>,
+    pub kind: AttributionKind,
+    /// `None` when there is no source or the stage that resolves speakers did not run.
+    pub speaker: Option<Speaker>,
+    /// Whom the statement was made to ("told First Vice Foreign Minister Kim Hong-kyun").
+    pub addressee: Option<Span>,
+    pub channel: Option<Channel>,
+    /// Index (in the same list) of the attribution through which this one reached the
+    /// article: "X reported that Y said Z" nests Y's attribution in X's.
+    pub nested_in: Option<usize>,
+}
+
+impl Attribution {
+    /// An attribution with spans only: indirect, no speaker, addressee, channel or nesting.
+    pub fn new(source: Option<Span>, cue: Span, content: Vec<Span>) -> Attribution {
+        Attribution {
+            source,
+            cue,
+            content,
+            kind: AttributionKind::Indirect,
+            speaker: None,
+            addressee: None,
+            channel: None,
+            nested_in: None,
+        }
+    }
 }
 
 /// The analysed document.

@@ -3,7 +3,7 @@
 //! Every span carries `start` and `end` as Unicode code-point offsets into the input text (end
 //! exclusive) and its `text`. Key names are stable: other tools read them.
 
-use crate::doc::{BoilerplateKind, CreditKind, Doc, Span, TimeType};
+use crate::doc::{AttributionKind, BoilerplateKind, CreditKind, Doc, Span, SpeakerKind, TimeType};
 use serde::Serialize;
 
 /// Converts byte offsets to code-point offsets in time proportional to the distance between
@@ -134,10 +134,34 @@ pub struct CreditOut<'a> {
 }
 
 #[derive(Serialize, Debug)]
+pub struct SpeakerOut<'a> {
+    pub name: &'a str,
+    pub kind: SpeakerKind,
+    pub role: Option<&'a str>,
+    pub country: Option<&'a str>,
+    pub anonymous: bool,
+    /// The earlier mention the source was resolved to, when it is not the source itself.
+    pub antecedent: Option<SpanOut<'a>>,
+}
+
+#[derive(Serialize, Debug)]
+pub struct ChannelOut<'a> {
+    #[serde(flatten)]
+    pub span: SpanOut<'a>,
+    pub name: &'a str,
+}
+
+#[derive(Serialize, Debug)]
 pub struct AttributionOut<'a> {
     pub source: Option<SpanOut<'a>>,
     pub cue: SpanOut<'a>,
     pub content: Vec<SpanOut<'a>>,
+    pub kind: AttributionKind,
+    pub speaker: Option<SpeakerOut<'a>>,
+    pub addressee: Option<SpanOut<'a>>,
+    pub channel: Option<ChannelOut<'a>>,
+    /// Index in `attributions` of the attribution this one was reported through.
+    pub nested_in: Option<usize>,
 }
 
 /// The analysis of one text, ready to serialize.
@@ -240,6 +264,21 @@ pub fn analysis<'a>(doc: &'a Doc, id: Option<&'a str>, config: OutputConfig) -> 
                 source: a.source.map(span),
                 cue: span(a.cue),
                 content: a.content.iter().copied().map(span).collect(),
+                kind: a.kind,
+                speaker: a.speaker.as_ref().map(|s| SpeakerOut {
+                    name: &s.name,
+                    kind: s.kind,
+                    role: s.role.as_deref(),
+                    country: s.country.as_deref(),
+                    anonymous: s.anonymous,
+                    antecedent: s.antecedent.map(span),
+                }),
+                addressee: a.addressee.map(span),
+                channel: a.channel.as_ref().map(|c| ChannelOut {
+                    span: span(c.span),
+                    name: &c.name,
+                }),
+                nested_in: a.nested_in,
             })
             .collect(),
         boilerplate: doc

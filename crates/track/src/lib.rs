@@ -2,7 +2,9 @@
 //!
 //! Pure functions and online state machines over `text::Doc`s: no I/O, no clock (times come
 //! in with the articles), no database. The first piece is [`stories`], online clustering of
-//! articles into developing stories; claims and stances build on it.
+//! articles into developing stories; claims and stances build on it. [`stance`] tells whether a
+//! text (headline, statement or article) supports, denies or only reports a claim, or is about
+//! something else.
 //!
 //! ```
 //! use track::stories::{Clusterer, StoryConfig, features};
@@ -15,4 +17,5 @@
 //! assert_eq!(first.story, second.story);
 //! ```
 
+pub mod stance;
 pub mod stories;

@@ -2,6 +2,7 @@
 //! per topic, regression tests named after what broke.
 
 mod analyze;
+mod stance;
 mod tidy;
 
 use std::path::{Path, PathBuf};

@@ -12,11 +12,11 @@ const ALLOWED_EDGES: &[(&str, &[&str])] = &[
     ("track", &["text", "model"]),
     ("store", &["model"]),
     ("app", &["text", "model", "ingest", "track", "store"]),
-    ("server", &["app", "model"]),
+    ("server", &["app", "model", "store", "text"]),
     ("eval", &["text", "track", "ingest"]),
     (
         "claimtrail",
-        &["app", "server", "text", "eval", "model", "ingest"],
+        &["app", "server", "text", "eval", "model", "ingest", "store"],
     ),
 ];
 

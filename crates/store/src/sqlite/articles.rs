@@ -153,6 +153,10 @@ pub(super) fn get(conn: &Connection, id: &ArticleId) -> Result<Option<StoredArti
     }))
 }
 
+pub(crate) fn by_url(conn: &Connection, url: &str) -> Result<Option<ArticleId>, ErrorKind> {
+    find_by(conn, "canonical_url", url)
+}
+
 pub(super) fn count(conn: &Connection) -> Result<u64, ErrorKind> {
     conn.query_row("SELECT COUNT(*) FROM articles", [], |r| r.get::<_, i64>(0))
         .map(|n| u64::try_from(n).unwrap_or(0))

@@ -3,8 +3,8 @@
 //!
 //! Rules: a migration, once released, is never edited; change the schema by appending one.
 //! Versions are 1, 2, 3, ... with no gaps (a test checks), so "newer than this build" is a
-//! plain comparison. The PostgreSQL store will keep the same versions and names with its own
-//! SQL, so a database can move between backends at a known version.
+//! plain comparison. The PostgreSQL store (`postgres::migrations`) keeps the same versions and
+//! names with its own SQL, so a database can move between backends at a known version.
 
 use super::{q, ts};
 use crate::error::ErrorKind;
@@ -141,6 +141,30 @@ CREATE TABLE story_articles (
     PRIMARY KEY (story_id, article_id)
 );
 CREATE INDEX story_articles_article ON story_articles (article_id);
+",
+    },
+    Migration {
+        version: 6,
+        name: "sightings and story terms",
+        // A sighting is one outlet carrying an article: the original's own, and every exact
+        // copy that dedup folded into it (same text, another outlet and URL). `key` is the URL,
+        // else the outlet, else empty, so the same page seen twice is one sighting.
+        // `article_terms` keeps the clusterer's weighted terms per article, so a restarted
+        // tracker rebuilds its active stories without re-running the analyzer.
+        sql: "
+CREATE TABLE sightings (
+    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    url TEXT,
+    source TEXT,
+    published INTEGER,
+    seen INTEGER NOT NULL,
+    PRIMARY KEY (article_id, key)
+);
+CREATE TABLE article_terms (
+    article_id TEXT PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+    terms BLOB NOT NULL
+);
 ",
     },
 ];

@@ -14,7 +14,9 @@
 //! process writing the same file waits (busy timeout) instead of failing halfway through a
 //! transaction with SQLITE_BUSY on lock upgrade.
 
-mod articles;
+pub(crate) mod articles;
+mod copies;
+mod export;
 mod feeds;
 mod migrations;
 mod stories;
@@ -23,7 +25,8 @@ pub use migrations::{known as known_migrations, latest_version};
 
 use crate::error::{ErrorKind, Result, StoreError};
 use crate::types::{
-    Analysis, FeedRecord, FetchRecord, Inserted, NewFeed, SearchHit, StoredArticle, Story, StoryId,
+    Analysis, FeedRecord, FetchRecord, Inserted, NewFeed, SearchHit, Sighting, StoredArticle,
+    Story, StoryId,
 };
 use crate::Store;
 use chrono::{DateTime, Utc};
@@ -239,6 +242,9 @@ impl Store for SqliteStore {
     fn article(&self, id: &ArticleId) -> Result<Option<StoredArticle>> {
         self.read(|c| articles::get(c, id))
     }
+    fn article_by_url(&self, canonical_url: &str) -> Result<Option<ArticleId>> {
+        self.read(|c| articles::by_url(c, canonical_url))
+    }
     fn article_count(&self) -> Result<u64> {
         self.read(articles::count)
     }
@@ -273,5 +279,46 @@ impl Store for SqliteStore {
     }
     fn story_articles(&self, id: StoryId) -> Result<Vec<ArticleId>> {
         self.read(|c| stories::articles(c, id))
+    }
+    fn story_of(&self, article: &ArticleId) -> Result<Option<StoryId>> {
+        self.read(|c| stories::story_of(c, article))
+    }
+
+    fn add_sighting(&self, sighting: &Sighting) -> Result<bool> {
+        self.write(|tx| copies::add_sighting(tx, sighting))
+    }
+    fn sightings(&self, article: &ArticleId) -> Result<Vec<Sighting>> {
+        self.read(|c| copies::sightings(c, article))
+    }
+    fn copies_of(&self, original: &ArticleId) -> Result<Vec<ArticleId>> {
+        self.read(|c| copies::copies_of(c, original))
+    }
+    fn articles_since(&self, since: DateTime<Utc>, n: usize) -> Result<Vec<StoredArticle>> {
+        self.read(|c| copies::articles_since(c, since, n))
+    }
+    fn put_article_terms(&self, article: &ArticleId, terms: &[u8]) -> Result<()> {
+        self.write(|tx| copies::put_terms(tx, article, terms))
+    }
+    fn article_terms(&self, article: &ArticleId) -> Result<Option<Vec<u8>>> {
+        self.read(|c| copies::terms(c, article))
+    }
+
+    fn all_article_ids(&self, after: Option<&ArticleId>, n: usize) -> Result<Vec<ArticleId>> {
+        self.read(|c| export::article_ids(c, after, n))
+    }
+    fn analyses_of(&self, article: &ArticleId) -> Result<Vec<Analysis>> {
+        self.read(|c| export::analyses_of(c, article))
+    }
+    fn all_stories(&self, after: Option<StoryId>, n: usize) -> Result<Vec<Story>> {
+        self.read(|c| export::stories(c, after, n))
+    }
+    fn story_members(&self, id: StoryId) -> Result<Vec<crate::types::StoryMember>> {
+        self.read(|c| export::story_members(c, id))
+    }
+    fn import_feed(&self, feed: &FeedRecord, history: &[FetchRecord]) -> Result<bool> {
+        self.write(|tx| export::import_feed(tx, feed, history))
+    }
+    fn import_story(&self, story: &Story, members: &[crate::types::StoryMember]) -> Result<bool> {
+        self.write(|tx| export::import_story(tx, story, members))
     }
 }

@@ -5,7 +5,7 @@ use crate::error::ErrorKind;
 use crate::types::{Story, StoryId};
 use chrono::{DateTime, Utc};
 use model::ArticleId;
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 const SELECT: &str = "SELECT s.id, s.title, s.first_seen, s.last_seen,
                              (SELECT COUNT(*) FROM story_articles m WHERE m.story_id = s.id)
@@ -126,4 +126,19 @@ pub(super) fn articles(conn: &Connection, id: StoryId) -> Result<Vec<ArticleId>,
         .collect::<rusqlite::Result<Vec<_>>>()
         .map_err(q(op))?;
     Ok(ids)
+}
+
+pub(super) fn story_of(
+    conn: &Connection,
+    article: &ArticleId,
+) -> Result<Option<StoryId>, ErrorKind> {
+    conn.prepare_cached(
+        "SELECT story_id FROM story_articles WHERE article_id = ?1 ORDER BY added, rowid LIMIT 1",
+    )
+    .and_then(|mut s| {
+        s.query_row([article.as_str()], |r| r.get::<_, i64>(0))
+            .optional()
+    })
+    .map(|id| id.map(StoryId))
+    .map_err(q("finding an article's story"))
 }

@@ -20,7 +20,12 @@
 //! Both passes are linear in the text: one pass per sentence, and per cue a bounded window.
 
 mod features;
+mod lexicons;
+mod nesting;
+mod post;
 pub mod quotes;
+mod resolve;
+mod speaker;
 
 use crate::doc::{Attribution, Doc, Span, TokenKind};
 use crate::perceptron::{ModelError, Perceptron, Rng, Trainer};
@@ -102,8 +107,42 @@ impl Model {
         Ok(Model { cue, role })
     }
 
-    /// The attributions in `doc` (which needs tokens and sentences).
+    /// The attributions in `doc` with their meaning: [`Model::predict`]'s spans refined by the
+    /// rules of the post-pass (span conventions, nesting, kind, speakers, channels,
+    /// addressees). Speakers read the entity layer when the document has one.
+    pub fn analyze(&self, doc: &Doc) -> Vec<Attribution> {
+        post::refine(doc, self.predict(doc))
+    }
+
+    /// The attributions in `doc` (which needs tokens and sentences) as the taggers find them,
+    /// plus any `[strong]` cue of the lexicon that no attribution covers (then the role
+    /// tagger runs once more with it among the cues: rare, so the cost is small).
     pub fn predict(&self, doc: &Doc) -> Vec<Attribution> {
+        let first = self.predict_with(doc, &[]);
+        let mut covered = vec![false; doc.tokens.len()];
+        for a in &first {
+            for s in a
+                .source
+                .iter()
+                .chain(std::iter::once(&a.cue))
+                .chain(&a.content)
+            {
+                let mut i = doc.token_at(s.start);
+                while i < doc.tokens.len() && doc.tokens[i].start < s.end {
+                    covered[i] = true;
+                    i += 1;
+                }
+            }
+        }
+        let extra = strong_cues(doc, &covered);
+        if extra.is_empty() {
+            first
+        } else {
+            self.predict_with(doc, &extra)
+        }
+    }
+
+    fn predict_with(&self, doc: &Doc, extra: &[Range<usize>]) -> Vec<Attribution> {
         let v = DocView::new(doc);
         let mut feats = Vec::with_capacity(64);
         let mut scores = [0f32; 3];
@@ -119,6 +158,10 @@ impl Model {
                 &mut feats,
             );
             cues.extend(cue_runs(&labels, s.tokens.start));
+        }
+        if !extra.is_empty() {
+            cues.extend(extra.iter().cloned());
+            cues.sort_by_key(|c| c.start);
         }
         let marks = CueMarks::new(doc.tokens.len(), &cues);
         let mut tagged = Vec::with_capacity(cues.len());
@@ -143,6 +186,39 @@ impl Model {
         }
         out
     }
+}
+
+/// The verbs of `[strong]` in the cue lexicon that no attribution covers, read by the tagger
+/// as verbs with a noun or pronoun before them in the sentence ("the North still adamantly
+/// denies its involvement").
+fn strong_cues(doc: &Doc, covered: &[bool]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let Some(tags) = doc.tags.as_deref() else {
+        return out;
+    };
+    let strong = &lexicons::LEXICONS.strong_cues;
+    for s in &doc.sentences {
+        if doc.in_boilerplate(s.span) {
+            continue;
+        }
+        let mut subject = false;
+        for i in s.tokens.clone() {
+            let tag = tags.get(i).copied();
+            if !covered.get(i).copied().unwrap_or(true)
+                && subject
+                && tag == Some(crate::doc::Upos::VERB)
+                && doc.token_text(i).len() <= 12
+                && strong.contains(&doc.token_text(i).to_lowercase())
+            {
+                out.push(i..i + 1);
+            }
+            subject |= matches!(
+                tag,
+                Some(crate::doc::Upos::NOUN | crate::doc::Upos::PROPN | crate::doc::Upos::PRON)
+            );
+        }
+    }
+    out
 }
 
 /// PolNeAR gives each token one role in one attribution; windows overlap, so two cues may both
@@ -442,11 +518,11 @@ fn assemble(doc: &Doc, cue: &Range<usize>, offset: usize, labels: &[usize]) -> A
         .filter(|(y, _)| *y == 2)
         .filter_map(|(_, r)| trim(r))
         .collect();
-    Attribution {
+    Attribution::new(
         source,
-        cue: Span::new(doc.tokens[cue.start].start, doc.tokens[cue.end - 1].end),
+        Span::new(doc.tokens[cue.start].start, doc.tokens[cue.end - 1].end),
         content,
-    }
+    )
 }
 
 /// The pipeline component: runs the embedded model.
@@ -476,7 +552,7 @@ impl Component for Tagger {
         &[Layer::Attributions]
     }
     fn apply(&self, doc: &mut Doc) {
-        doc.attributions = Some(self.model.predict(doc));
+        doc.attributions = Some(self.model.analyze(doc));
     }
 }
 

@@ -1,0 +1,620 @@
+//! The deterministic post-pass over the tagger's spans: conventions the perceptron gets wrong
+//! in a way a rule gets right, then nesting, kind, speaker, channel and addressee.
+//!
+//! The taggers decide *where* attributions are; this pass decides what they *mean*, from
+//! layers the taggers do not read (entities, the lexicons in `data/attribution/`). Working in
+//! token ranges, it fixes span conventions first (a cue does not swallow "on condition of
+//! anonymity"; "Z, Y said in a post." gives Y the whole of Z; "X said A and claimed B" shares
+//! X), because nesting and speakers read the corrected spans. Every step is one pass over the
+//! attributions with bounded look-around, so the pass stays linear in the text.
+
+use super::lexicons::LEXICONS;
+use super::{nesting, quotes, speaker};
+use crate::doc::{Attribution, AttributionKind, Doc, Span, Speaker, TokenKind, Upos};
+use std::ops::Range;
+
+/// Token ranges in a channel or anonymity phrase.
+pub const MARK_ANON: u8 = 1;
+pub const MARK_CHANNEL: u8 = 2;
+
+/// What every rule reads about the document, computed once.
+pub struct Ctx<'a> {
+    pub doc: &'a Doc,
+    pub lower: Vec<String>,
+    pub sent_of: Vec<usize>,
+    pub quote: Vec<u32>,
+    pub marks: Vec<u8>,
+    /// Channel phrases: token range and the medium's name.
+    pub channels: Vec<(Range<usize>, String)>,
+    /// Per token, the index of the entity covering it (`usize::MAX` outside entities).
+    pub entity_at: Vec<usize>,
+    /// Per token, the index of a time expression covering it.
+    pub in_time: Vec<bool>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(doc: &'a Doc) -> Ctx<'a> {
+        let n = doc.tokens.len();
+        let lower: Vec<String> = (0..n)
+            .map(|i| doc.token_text(i).to_lowercase().replace('’', "'"))
+            .collect();
+        let mut sent_of = vec![0usize; n];
+        for (si, s) in doc.sentences.iter().enumerate() {
+            for t in s.tokens.clone() {
+                if let Some(x) = sent_of.get_mut(t) {
+                    *x = si;
+                }
+            }
+        }
+        let mut entity_at = vec![usize::MAX; n];
+        for (k, e) in doc.entities.iter().flatten().enumerate() {
+            let mut i = doc.token_at(e.span.start);
+            while i < n && doc.tokens[i].start < e.span.end {
+                entity_at[i] = k;
+                i += 1;
+            }
+        }
+        let mut in_time = vec![false; n];
+        for t in doc.times.iter().flatten() {
+            let mut i = doc.token_at(t.span.start);
+            while i < n && doc.tokens[i].start < t.span.end {
+                in_time[i] = true;
+                i += 1;
+            }
+        }
+        let mut cx = Ctx {
+            doc,
+            lower,
+            sent_of,
+            quote: quotes::regions(doc),
+            marks: vec![0; n],
+            channels: Vec::new(),
+            entity_at,
+            in_time,
+        };
+        cx.find_phrases();
+        cx
+    }
+
+    fn find_phrases(&mut self) {
+        let lx = &*LEXICONS;
+        let n = self.lower.len();
+        let mut i = 0;
+        while i < n {
+            let end = self.sentence(i).end;
+            if let Some((len, ())) = lx.anonymity.longest_at(&self.lower, i, end) {
+                for m in &mut self.marks[i..i + len] {
+                    *m |= MARK_ANON;
+                }
+                i += len;
+                continue;
+            }
+            if let Some((r, name)) = self.channel_at(i, end) {
+                for m in &mut self.marks[r.clone()] {
+                    *m |= MARK_CHANNEL;
+                }
+                i = r.end;
+                self.channels.push((r, name));
+                continue;
+            }
+            i += 1;
+        }
+    }
+
+    /// A channel phrase starting at token `i`: "in a Facebook post", "on Telegram", "told
+    /// reporters".
+    fn channel_at(&self, i: usize, end: usize) -> Option<(Range<usize>, String)> {
+        let lx = &*LEXICONS;
+        let w = self.lower[i].as_str();
+        if matches!(w, "told" | "tells" | "tell" | "telling") {
+            let (len, ()) = lx.audiences.longest_at(&self.lower, i + 1, end)?;
+            return Some((i..i + 1 + len, self.text(i + 1..i + 1 + len).to_string()));
+        }
+        if !matches!(w, "in" | "on" | "via" | "through" | "during") {
+            return None;
+        }
+        let mut j = i + 1;
+        if j < end
+            && matches!(
+                self.lower[j].as_str(),
+                "a" | "an" | "the" | "his" | "her" | "its" | "their" | "our"
+            )
+        {
+            j += 1;
+        }
+        if w == "on" {
+            if let Some((len, ())) = lx.platforms.longest_at(&self.lower, j, end) {
+                return Some((i..j + len, self.text(j..j + len).to_string()));
+            }
+        }
+        for m in j..(j + 4).min(end) {
+            if let Some((len, ())) = lx.media.longest_at(&self.lower, m, end) {
+                // "post on Telegram": the platform belongs to the channel.
+                let mut stop = m + len;
+                if stop < end && self.lower[stop] == "on" {
+                    if let Some((l2, ())) = lx.platforms.longest_at(&self.lower, stop + 1, end) {
+                        stop += 1 + l2;
+                    }
+                }
+                return Some((i..stop, self.text(j..stop).to_string()));
+            }
+            if self.doc.tokens[m].kind != TokenKind::Word {
+                break;
+            }
+        }
+        None
+    }
+
+    pub fn sentence(&self, i: usize) -> Range<usize> {
+        self.doc
+            .sentences
+            .get(self.sent_of.get(i).copied().unwrap_or(0))
+            .map(|s| s.tokens.clone())
+            .unwrap_or(0..self.lower.len())
+    }
+
+    pub fn tag(&self, i: usize) -> Option<Upos> {
+        self.doc.tags.as_ref().and_then(|t| t.get(i).copied())
+    }
+
+    pub fn is_punct(&self, i: usize) -> bool {
+        matches!(
+            self.doc.tokens[i].kind,
+            TokenKind::Punct | TokenKind::Dash | TokenKind::Quote
+        )
+    }
+
+    /// The text from the first token of `r` to its last.
+    pub fn text(&self, r: Range<usize>) -> &str {
+        if r.is_empty() || r.end > self.doc.tokens.len() {
+            return "";
+        }
+        &self.doc.text[self.doc.tokens[r.start].start..self.doc.tokens[r.end - 1].end]
+    }
+
+    pub fn span(&self, r: &Range<usize>) -> Span {
+        Span::new(
+            self.doc.tokens[r.start].start,
+            self.doc.tokens[r.end - 1].end,
+        )
+    }
+
+    fn tokens_of(&self, s: Span) -> Option<Range<usize>> {
+        let r = self.doc.token_at(s.start)..self.doc.token_at(s.end);
+        (r.start < r.end && r.end <= self.lower.len()).then_some(r)
+    }
+}
+
+/// One attribution being refined, in token ranges.
+pub struct Work {
+    pub source: Option<Range<usize>>,
+    pub cue: Range<usize>,
+    pub content: Vec<Range<usize>>,
+    pub kind: AttributionKind,
+    pub speaker: Option<Speaker>,
+    pub addressee: Option<Range<usize>>,
+    pub channel: Option<(Range<usize>, String)>,
+    pub nested_in: Option<usize>,
+    /// An anonymity phrase goes with this attribution.
+    pub anonymous: bool,
+}
+
+/// Refines the tagger's attributions: span conventions, nesting, kind, speakers, channels and
+/// addressees.
+pub fn refine(doc: &Doc, atts: Vec<Attribution>) -> Vec<Attribution> {
+    if doc.tokens.is_empty() || atts.is_empty() {
+        return atts;
+    }
+    let cx = Ctx::new(doc);
+    let mut w: Vec<Work> = atts
+        .iter()
+        .filter_map(|a| {
+            Some(Work {
+                source: a.source.and_then(|s| cx.tokens_of(s)),
+                cue: cx.tokens_of(a.cue)?,
+                content: a.content.iter().filter_map(|&s| cx.tokens_of(s)).collect(),
+                kind: a.kind,
+                speaker: None,
+                addressee: None,
+                channel: None,
+                nested_in: None,
+                anonymous: false,
+            })
+        })
+        .collect();
+    conventions(&cx, &mut w);
+    nesting::link(&cx, &mut w);
+    extend_all(&cx, &mut w);
+    nesting::kinds(&cx, &mut w);
+    speaker::assign(&cx, &mut w);
+    w.into_iter()
+        .map(|a| Attribution {
+            source: a.source.as_ref().map(|r| cx.span(r)),
+            cue: cx.span(&a.cue),
+            content: a.content.iter().map(|r| cx.span(r)).collect(),
+            kind: a.kind,
+            speaker: a.speaker,
+            addressee: a.addressee.as_ref().map(|r| cx.span(r)),
+            channel: a.channel.map(|(r, name)| crate::doc::Channel {
+                span: cx.span(&r),
+                name,
+            }),
+            nested_in: a.nested_in,
+        })
+        .collect()
+}
+
+/// Removes the tokens for which `drop` holds from `ranges`, splitting them where needed.
+pub fn subtract(ranges: &mut Vec<Range<usize>>, drop: impl Fn(usize) -> bool) {
+    let mut out = Vec::with_capacity(ranges.len());
+    for r in ranges.drain(..) {
+        let mut start = r.start;
+        for i in r.clone() {
+            if drop(i) {
+                if start < i {
+                    out.push(start..i);
+                }
+                start = i + 1;
+            }
+        }
+        if start < r.end {
+            out.push(start..r.end);
+        }
+    }
+    *ranges = out;
+}
+
+fn is_conj(w: &str) -> bool {
+    matches!(w, "and" | "but" | "or")
+}
+
+/// Span conventions, one attribution at a time, in text order.
+fn conventions(cx: &Ctx, w: &mut [Work]) {
+    for a in w.iter_mut() {
+        let sent = cx.sentence(a.cue.start);
+        // A cue stops where an anonymity or channel phrase begins: "said | on condition of
+        // anonymity".
+        if let Some(cut) = (a.cue.start + 1..a.cue.end).find(|&i| cx.marks[i] != 0) {
+            a.cue.end = cut;
+        }
+        // Anonymity phrases are neither content nor source; they mark the speaker.
+        a.anonymous = sent.clone().any(|i| cx.marks[i] & MARK_ANON != 0);
+        subtract(&mut a.content, |i| cx.marks[i] & MARK_ANON != 0);
+        if let Some(s) = &a.source {
+            if s.clone().all(|i| cx.marks[i] & MARK_ANON != 0) {
+                a.source = None;
+            }
+        }
+        // A source does not end on an adverb: "the North | still denies".
+        if let Some(s) = &mut a.source {
+            while s.len() > 1 && matches!(cx.tag(s.end - 1), Some(Upos::ADV)) {
+                s.end -= 1;
+            }
+        }
+        // A source takes its article: "A team of investigators", not "team of investigators".
+        if let Some(s) = &mut a.source {
+            if s.start > 0
+                && cx.sent_of[s.start - 1] == cx.sent_of[s.start]
+                && matches!(cx.lower[s.start - 1].as_str(), "a" | "an" | "the")
+                && !a.cue.contains(&(s.start - 1))
+            {
+                s.start -= 1;
+            }
+        }
+        let src = a.source.clone();
+        a.content.retain(|r| {
+            let lone_article =
+                r.len() == 1 && matches!(cx.lower[r.start].as_str(), "a" | "an" | "the");
+            let in_source = src
+                .as_ref()
+                .is_some_and(|s| s.start <= r.start && r.end <= s.end);
+            !lone_article && !in_source
+        });
+        // Content does not end on a conjunction or punctuation that leads to the next cue.
+        for r in &mut a.content {
+            while r.len() > 1
+                && (is_conj(&cx.lower[r.end - 1])
+                    || matches!(
+                        cx.doc.tokens[r.end - 1].kind,
+                        TokenKind::Punct | TokenKind::Dash
+                    ))
+            {
+                r.end -= 1;
+            }
+        }
+        a.content.retain(|r| !r.is_empty());
+    }
+    shared_sources(cx, w);
+    postposed(cx, w);
+}
+
+/// Runs [`extend_to_sentence_end`] over every attribution; after nesting, which may itself
+/// extend a content up to the comma.
+fn extend_all(cx: &Ctx, w: &mut [Work]) {
+    let continuation = &*CONTINUATION;
+    let mut is_cue = vec![false; cx.lower.len()];
+    for a in w.iter() {
+        for i in a.cue.clone() {
+            is_cue[i] = true;
+        }
+    }
+    for a in w.iter_mut() {
+        extend_to_sentence_end(cx, a, continuation, &is_cue);
+    }
+}
+
+static CONTINUATION: std::sync::LazyLock<std::collections::HashSet<String>> =
+    std::sync::LazyLock::new(|| {
+        crate::lexicon::parse_sections(include_str!("../../data/attribution/cues.txt"))
+            .remove("continuation")
+            .unwrap_or_default()
+            .into_iter()
+            .collect()
+    });
+
+/// "X said A and claimed B", "X dismissed A, arguing B": the second cue shares X.
+fn shared_sources(cx: &Ctx, w: &mut [Work]) {
+    for k in 1..w.len() {
+        let (before, rest) = w.split_at_mut(k);
+        let a = &mut rest[0];
+        let p = &mut before[k - 1];
+        let Some(ps) = p.source.clone() else { continue };
+        if cx.sent_of[p.cue.start] != cx.sent_of[a.cue.start]
+            || ps.end > p.cue.start
+            || p.cue.end > a.cue.start
+        {
+            continue;
+        }
+        // Skip adverbs and auxiliaries back from the cue to the linking word.
+        let mut j = a.cue.start;
+        while j > p.cue.end
+            && (matches!(cx.tag(j - 1), Some(Upos::ADV | Upos::AUX | Upos::PART))
+                || cx.doc.tokens[j - 1].kind == TokenKind::Quote)
+        {
+            j -= 1;
+        }
+        if j == 0 || j <= p.cue.end {
+            continue;
+        }
+        let link = cx.lower[j - 1].as_str();
+        let head = cx.lower[a.cue.start].as_str();
+        let coordinated = matches!(link, "and" | "but");
+        let participle = link == "," && head.ends_with("ing");
+        let source_between = a
+            .source
+            .as_ref()
+            .is_none_or(|s| s.start >= p.cue.end && s.end <= a.cue.start);
+        if (coordinated || participle) && source_between {
+            a.source = Some(ps);
+            let stop = j - 1;
+            for r in &mut p.content {
+                if r.start < stop && r.end > stop {
+                    r.end = stop;
+                }
+            }
+            p.content.retain(|r| r.end <= stop || r.start >= a.cue.end);
+            // The linking word and whatever the tagger made of it belong to neither.
+            if let Some(s) = &a.source {
+                let s = s.clone();
+                a.content.retain(|r| r.end <= s.start || r.start >= s.end);
+            }
+        }
+    }
+}
+
+/// "Z, Y said (in a post)." gives Y the whole of Z, and every cue inside Z is nested in Y's.
+fn postposed(cx: &Ctx, w: &mut [Work]) {
+    for k in 0..w.len() {
+        let a = &w[k];
+        let Some(s) = a.source.clone() else { continue };
+        let sent = cx.sentence(a.cue.start);
+        if s.end > a.cue.start || s.start < sent.start {
+            continue;
+        }
+        if (s.end..a.cue.start).any(|i| !matches!(cx.tag(i), Some(Upos::ADV | Upos::AUX))) {
+            continue;
+        }
+        // The source follows a comma (and perhaps the quote mark closing the content).
+        let mut b = s.start;
+        while b > sent.start && cx.doc.tokens[b - 1].kind == TokenKind::Quote {
+            b -= 1;
+        }
+        if b == sent.start || cx.lower[b - 1] != "," {
+            continue;
+        }
+        let comma = b - 1;
+        // After the cue only a channel, anonymity, a time or an adverb, then the sentence end.
+        let mut e = a.cue.end;
+        while e < sent.end
+            && (cx.marks[e] != 0 || cx.in_time[e] || matches!(cx.tag(e), Some(Upos::ADV)))
+        {
+            e += 1;
+        }
+        if (e..sent.end).any(|i| !cx.is_punct(i)) {
+            continue;
+        }
+        let mut start = sent.start;
+        while start < comma && cx.is_punct(start) && cx.doc.tokens[start].kind != TokenKind::Quote {
+            start += 1;
+        }
+        if comma - start < 4 {
+            continue;
+        }
+        let a = &mut w[k];
+        // A quotation that opened in an earlier sentence keeps its start.
+        let start = a
+            .content
+            .iter()
+            .filter(|r| r.start < sent.start && r.end > sent.start)
+            .map(|r| r.start)
+            .min()
+            .unwrap_or(start);
+        let cue_end = a.cue.end;
+        a.content.retain(|r| r.end <= start || r.start >= cue_end);
+        a.content.push(start..comma);
+        for (o, other) in w.iter_mut().enumerate() {
+            if o == k || other.cue.start < start || other.cue.start >= comma {
+                continue;
+            }
+            other.nested_in = Some(k);
+            for r in &mut other.content {
+                if r.end > comma && r.start < comma {
+                    r.end = comma;
+                }
+            }
+            other
+                .content
+                .retain(|r| !(r.start >= comma && r.start < sent.end));
+            if other.source.as_ref().is_some_and(|os| os.start >= comma) {
+                other.source = None;
+            }
+        }
+    }
+}
+
+/// Content right of its cue that stops at a comma before "as", "because", "which" ... runs on
+/// to the end of the sentence, when no other cue lies in the rest.
+fn extend_to_sentence_end(
+    cx: &Ctx,
+    a: &mut Work,
+    continuation: &std::collections::HashSet<String>,
+    is_cue: &[bool],
+) {
+    let sent = cx.sentence(a.cue.start);
+    let Some(r) = a
+        .content
+        .iter_mut()
+        .filter(|r| r.start >= a.cue.end && r.end <= sent.end)
+        .max_by_key(|r| r.end)
+    else {
+        return;
+    };
+    let e = r.end;
+    // Only a clause runs on ("that it would fail, as ..."), not a noun phrase.
+    let clause = r
+        .clone()
+        .any(|i| matches!(cx.tag(i), Some(Upos::VERB | Upos::AUX)));
+    if !clause
+        || e + 1 >= sent.end
+        || cx.lower[e] != ","
+        || !continuation.contains(&cx.lower[e + 1])
+    {
+        return;
+    }
+    let mut last = sent.end;
+    while last > e && cx.is_punct(last - 1) {
+        last -= 1;
+    }
+    if (e..last).any(|i| cx.marks[i] != 0 || is_cue[i]) {
+        return;
+    }
+    r.end = last;
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::doc::{AttributionKind, SpeakerKind};
+    use crate::Pipeline;
+
+    fn analyze(text: &str) -> crate::Doc {
+        Pipeline::new()
+            .expect("embedded models load")
+            .analyze(text, None)
+    }
+
+    fn find<'d>(d: &'d crate::Doc, cue: &str) -> &'d crate::doc::Attribution {
+        let atts = d.attributions.as_deref().unwrap_or(&[]);
+        match atts.iter().find(|a| d.slice(a.cue) == cue) {
+            Some(a) => a,
+            None => panic!(
+                "no cue {cue:?} in {:?}",
+                atts.iter().map(|a| d.slice(a.cue)).collect::<Vec<_>>()
+            ),
+        }
+    }
+
+    #[test]
+    fn the_official_resolves_to_the_earlier_official_and_anonymity_spreads() {
+        let d = analyze(
+            "A Finnish defence ministry official said the exercise had been cancelled.\n\
+             \"We do not comment on such plans,\" the official said on condition of anonymity.",
+        );
+        let atts = d.attributions.as_deref().unwrap_or(&[]);
+        assert_eq!(atts.len(), 2, "{atts:?}");
+        for a in atts {
+            assert_eq!(d.slice(a.cue), "said");
+            let sp = a.speaker.as_ref().expect("a speaker");
+            assert_eq!(sp.name, "Finnish defence ministry official");
+            assert_eq!(sp.kind, SpeakerKind::GovernmentOfficial);
+            assert!(sp.anonymous);
+        }
+        assert_eq!(atts[1].kind, AttributionKind::Direct);
+        assert_eq!(atts[0].kind, AttributionKind::Indirect);
+        assert!(atts[1]
+            .content
+            .iter()
+            .all(|c| !d.slice(*c).contains("anonymity")));
+    }
+
+    #[test]
+    fn postposed_source_takes_the_whole_clause_with_its_channel_and_nested_cues() {
+        let d = analyze(
+            "On Tuesday, French Ambassador to Japan Pierre Dubois told Foreign Minister Ken Sato \
+             that the treaty was \"a step forward\" and claimed that talks would resume, the \
+             French Embassy in Tokyo said in a Facebook post.",
+        );
+        let outer = find(&d, "said");
+        let channel = outer.channel.as_ref().expect("a channel");
+        assert_eq!(channel.name, "Facebook post");
+        let content: Vec<&str> = outer.content.iter().map(|c| d.slice(*c)).collect();
+        assert!(content.concat().starts_with("On Tuesday"), "{content:?}");
+        let sp = outer.speaker.as_ref().expect("a speaker");
+        assert_eq!(sp.kind, SpeakerKind::Embassy);
+        let atts = d.attributions.as_deref().unwrap_or(&[]);
+        let k = atts
+            .iter()
+            .position(|a| std::ptr::eq(a, outer))
+            .expect("outer is in the list");
+        let told = find(&d, "told");
+        assert_eq!(told.nested_in, Some(k));
+        assert_eq!(
+            told.addressee.map(|s| d.slice(s)),
+            Some("Foreign Minister Ken Sato")
+        );
+        let sp = told.speaker.as_ref().expect("a speaker");
+        assert_eq!(sp.name, "Pierre Dubois");
+        assert_eq!(sp.kind, SpeakerKind::Diplomat);
+        assert_eq!(sp.role.as_deref(), Some("French Ambassador to Japan"));
+    }
+
+    #[test]
+    fn the_north_is_an_alias_once_north_korea_was_named() {
+        let d = analyze(
+            "North Korea fired two missiles on Monday, officials in Seoul said.\n\
+             However, the North still adamantly denies any role in the attack.",
+        );
+        let a = find(&d, "denies");
+        assert_eq!(a.source.map(|s| d.slice(s)), Some("the North"));
+        let sp = a.speaker.as_ref().expect("a speaker");
+        assert_eq!(sp.name, "North Korea");
+        assert_eq!(sp.kind, SpeakerKind::State);
+    }
+
+    #[test]
+    fn odd_quoting_through_the_whole_pipeline_never_panics() {
+        let mut text = String::from("He said “this opens and never closes.\n\n");
+        for _ in 0..100 {
+            text.push_str("“More words, she said, \"and more « quotes ‘ here, the official told reporters.\n\n");
+        }
+        let d = analyze(&text);
+        for a in d.attributions.iter().flatten() {
+            assert!(a.cue.end <= d.text.len());
+            assert!(a
+                .nested_in
+                .is_none_or(|k| k < d.attributions.iter().flatten().count()));
+        }
+        assert_eq!(analyze("").attributions, Some(vec![]));
+        let _ = analyze("\"");
+        let _ = analyze("said");
+    }
+}

@@ -1,0 +1,267 @@
+//! Resolving a source to the speaker it refers to: pronouns ("he"), definite descriptions
+//! ("the official", "The blogger"), aliases ("the North") and surnames ("Zinoviev").
+//!
+//! The antecedent is looked for among the attributions before this one first (a statement's
+//! "the official" is nearly always the official quoted a sentence earlier), then among the
+//! entities and words before it. Looking back over earlier attributions and a bounded window
+//! of earlier sentences keeps this linear in practice; there is no coreference model, only
+//! these rules, which is why the lexicons in `data/attribution/` carry the knowledge.
+
+use super::lexicons::LEXICONS;
+use super::post::{Ctx, Work};
+use super::speaker::{describe, head_word, kind_of};
+use crate::doc::{EntityType, Speaker, SpeakerKind, TokenKind, Upos};
+use std::ops::Range;
+
+/// How many earlier attributions a pronoun or description looks back over.
+const LOOK_BACK: usize = 12;
+/// How many sentences back an entity or word antecedent may lie.
+const SENTENCES_BACK: usize = 6;
+
+/// The speaker of the source `r`, and the index of the earlier attribution it was resolved to.
+pub fn speaker(cx: &Ctx, earlier: &[Work], r: Range<usize>) -> (Speaker, Option<usize>) {
+    let words: Vec<usize> = r
+        .clone()
+        .filter(|&i| cx.doc.tokens[i].kind != TokenKind::Punct)
+        .collect();
+    let Some(&first) = words.first() else {
+        return (describe(cx, r), None);
+    };
+    let has_name = r.clone().any(|i| {
+        cx.doc
+            .entities
+            .as_deref()
+            .and_then(|es| es.get(cx.entity_at[i]))
+            .is_some_and(|e| {
+                matches!(
+                    e.label,
+                    EntityType::Person | EntityType::Org | EntityType::Account
+                )
+            })
+            || cx.doc.tokens[i].kind == TokenKind::Handle
+    });
+    // An alias: "the North".
+    let after_the = if cx.lower[first] == "the" {
+        first + 1
+    } else {
+        first
+    };
+    let key: Vec<&str> = (after_the..r.end)
+        .filter(|&i| cx.doc.tokens[i].kind != TokenKind::Punct)
+        .map(|i| cx.lower[i].as_str())
+        .collect();
+    if let Some(al) = LEXICONS.aliases.get(&key.join(" ")) {
+        let before = &cx.doc.text[..cx.doc.tokens[r.start].start];
+        if al
+            .requires
+            .as_ref()
+            .is_none_or(|n| before.contains(n.as_str()))
+        {
+            let sp = Speaker {
+                name: al.canonical.clone(),
+                kind: al.kind,
+                country: al.country.clone(),
+                ..Speaker::default()
+            };
+            return (sp, None);
+        }
+    }
+    // A pronoun: the nearest earlier speaker of a fitting kind.
+    if words.len() == 1 && matches!(cx.tag(first), Some(Upos::PRON))
+        || is_pronoun(&cx.lower[first]) && words.len() == 1
+    {
+        let w = cx.lower[first].as_str();
+        let person = matches!(w, "he" | "she" | "him" | "her");
+        let fits = |s: &Speaker| {
+            let personal = matches!(
+                s.kind,
+                SpeakerKind::Person
+                    | SpeakerKind::GovernmentOfficial
+                    | SpeakerKind::Diplomat
+                    | SpeakerKind::SocialMediaAccount
+            ) || s.role.is_some();
+            match w {
+                "he" | "she" | "him" | "her" => personal,
+                "it" | "its" => !personal,
+                _ => true,
+            }
+        };
+        if let Some((j, s)) = nearest(earlier, |s| fits(s)) {
+            return (antecedent_copy(cx, s, earlier, j), Some(j));
+        }
+        if person {
+            if let Some(e) = entity_before(cx, r.start, |t, _| t == EntityType::Person) {
+                return (describe(cx, e), None);
+            }
+        }
+        return (describe(cx, r), None);
+    }
+    // A surname: an earlier person whose name ends with it.
+    if words.len() == 1
+        && cx
+            .doc
+            .token_text(first)
+            .chars()
+            .next()
+            .is_some_and(char::is_uppercase)
+    {
+        let w = cx.doc.token_text(first);
+        let last_word_is = |e: &Range<usize>| e.len() > 1 && cx.doc.token_text(e.end - 1) == w;
+        if let Some((j, s)) = nearest(earlier, |s| {
+            s.name.split_whitespace().last() == Some(w) && s.name.contains(' ')
+        }) {
+            return (antecedent_copy(cx, s, earlier, j), Some(j));
+        }
+        if let Some(e) = entity_before(cx, r.start, |t, e| {
+            t == EntityType::Person && last_word_is(e)
+        }) {
+            return (describe(cx, e), None);
+        }
+    }
+    // A definite description: "the official", "The blogger", "the ministry".
+    if matches!(cx.lower[first].as_str(), "the" | "this" | "that") && !has_name {
+        if let Some(h) = head_word(cx, r.clone()) {
+            let head = cx.lower[h].as_str();
+            let same = |x: &str| x == head || x.strip_suffix('s') == Some(head);
+            for j in (0..earlier.len()).rev().take(LOOK_BACK) {
+                let hit = earlier[j]
+                    .source
+                    .as_ref()
+                    .is_some_and(|s| s.clone().any(|i| same(&cx.lower[i])));
+                if let (true, Some(s)) = (hit, earlier[j].speaker.as_ref()) {
+                    return (antecedent_copy(cx, s, earlier, j), Some(j));
+                }
+            }
+            if let Some(sp) = word_antecedent(cx, r.clone(), h) {
+                return (sp, None);
+            }
+        }
+    }
+    let mut sp = describe(cx, r.clone());
+    // An account described but not named ("a pro-Russia Telegram account") takes the handle
+    // the same or the next sentence gives it.
+    if sp.kind == SpeakerKind::SocialMediaAccount && !sp.name.starts_with('@') {
+        let s = cx.sent_of[r.start];
+        let stop = cx
+            .doc
+            .sentences
+            .get(s + 1)
+            .map_or(cx.lower.len(), |x| x.tokens.end);
+        if let Some(i) = (r.end..stop).find(|&i| cx.doc.tokens[i].kind == TokenKind::Handle) {
+            sp.name = cx.doc.token_text(i).to_string();
+            sp.antecedent = Some(cx.span(&(i..i + 1)));
+        }
+    }
+    (sp, None)
+}
+
+fn is_pronoun(w: &str) -> bool {
+    matches!(w, "he" | "she" | "they" | "it" | "him" | "her" | "them")
+}
+
+/// The nearest earlier attribution (within [`LOOK_BACK`]) whose speaker passes `ok`.
+fn nearest(earlier: &[Work], ok: impl Fn(&Speaker) -> bool) -> Option<(usize, &Speaker)> {
+    (0..earlier.len()).rev().take(LOOK_BACK).find_map(|j| {
+        earlier[j]
+            .speaker
+            .as_ref()
+            .filter(|s| ok(s))
+            .map(|s| (j, s))
+    })
+}
+
+/// A copy of an earlier speaker, pointing at the mention that named it.
+fn antecedent_copy(cx: &Ctx, s: &Speaker, earlier: &[Work], j: usize) -> Speaker {
+    let mut sp = s.clone();
+    if sp.antecedent.is_none() {
+        sp.antecedent = earlier[j].source.as_ref().map(|r| cx.span(r));
+    }
+    sp
+}
+
+/// The nearest entity before token `before`, within [`SENTENCES_BACK`] sentences, that passes
+/// `ok`.
+fn entity_before(
+    cx: &Ctx,
+    before: usize,
+    ok: impl Fn(EntityType, &Range<usize>) -> bool,
+) -> Option<Range<usize>> {
+    let es = cx.doc.entities.as_deref()?;
+    let floor = cx.sent_of[before].saturating_sub(SENTENCES_BACK);
+    let end = es.partition_point(|e| e.span.end <= cx.doc.tokens[before].start);
+    es[..end].iter().rev().find_map(|e| {
+        let r = cx.doc.token_at(e.span.start)..cx.doc.token_at(e.span.end);
+        if r.is_empty() || cx.sent_of[r.start] < floor {
+            return None;
+        }
+        ok(e.label, &r).then_some(r)
+    })
+}
+
+/// A definite description's antecedent among the words before it: the same head word, named
+/// right after ("a blogger named @rvvoenkor_bot", "the ministry's spokesman, Kim") or inside a
+/// named entity ("the ministry" -> "Unification Ministry").
+fn word_antecedent(cx: &Ctx, r: Range<usize>, h: usize) -> Option<Speaker> {
+    let head = cx.lower[h].as_str();
+    let floor = cx
+        .doc
+        .sentences
+        .get(cx.sent_of[r.start].saturating_sub(SENTENCES_BACK))
+        .map_or(0, |s| s.tokens.start);
+    let kind = kind_of(cx, r.clone());
+    let t = (floor..r.start).rev().find(|&i| cx.lower[i] == head)?;
+    // Inside an entity: the entity names it.
+    if let Some(e) = cx
+        .doc
+        .entities
+        .as_deref()
+        .and_then(|es| es.get(cx.entity_at[t]))
+    {
+        let er = cx.doc.token_at(e.span.start)..cx.doc.token_at(e.span.end);
+        let mut sp = describe(cx, er);
+        sp.antecedent = Some(e.span);
+        if sp.kind == SpeakerKind::Unknown {
+            sp.kind = kind.unwrap_or(SpeakerKind::Unknown);
+        }
+        return Some(sp);
+    }
+    // Named right after: "named", "called", "known as", a comma.
+    let sent_end = cx.sentence(t).end;
+    let mut i = t + 1;
+    while i < sent_end
+        && i <= t + 3
+        && matches!(
+            cx.lower[i].as_str(),
+            "named" | "called" | "known" | "as" | "," | "dubbed"
+        )
+    {
+        i += 1;
+    }
+    if i < sent_end && i > t {
+        let named = cx.doc.tokens[i].kind == TokenKind::Handle || cx.entity_at[i] != usize::MAX;
+        if named {
+            let end = if cx.doc.tokens[i].kind == TokenKind::Handle {
+                i + 1
+            } else {
+                let e = cx.entity_at[i];
+                let mut j = i;
+                while j < sent_end && cx.entity_at[j] == e {
+                    j += 1;
+                }
+                j
+            };
+            let mut sp = describe(cx, i..end);
+            if sp.kind == SpeakerKind::Unknown || sp.kind == SpeakerKind::Person && kind.is_some() {
+                sp.kind = kind.unwrap_or(sp.kind);
+            }
+            // The description itself, from its article: "a blogger named @rvvoenkor_bot".
+            let mut s = t;
+            while s > floor && matches!(cx.tag(s - 1), Some(Upos::DET | Upos::ADJ)) {
+                s -= 1;
+            }
+            sp.antecedent = Some(cx.span(&(s..end)));
+            return Some(sp);
+        }
+    }
+    None
+}

@@ -1,0 +1,272 @@
+//! Speakers, channels and addressees: who the source is, through what medium, to whom.
+//!
+//! A speaker is described from its mention: the named entity inside it gives the canonical
+//! name ("Georgy Zinoviev"), the words before the name its role ("Russian Ambassador to South
+//! Korea"), the head word its kind through `data/attribution/speakers.tsv` ("envoy" ->
+//! diplomat), a nationality or place its country. Mentions that do not name anyone ("the
+//! official", "he", "the North") are first resolved to an earlier mention by [`super::resolve`].
+//! All of it is rules over lexicons: the kinds are a closed, hand-made set that no corpus we
+//! have annotates.
+
+use super::lexicons::LEXICONS;
+use super::post::{Ctx, Work, MARK_CHANNEL};
+use super::resolve;
+use crate::doc::{EntityType, Speaker, SpeakerKind, TokenKind, Upos};
+use std::ops::Range;
+
+/// Fills speaker, channel and addressee for every attribution.
+pub fn assign(cx: &Ctx, w: &mut [Work]) {
+    for a in w.iter_mut() {
+        a.channel = channel(cx, a);
+        a.addressee = addressee(cx, a);
+    }
+    let mut from: Vec<Option<usize>> = vec![None; w.len()];
+    for k in 0..w.len() {
+        let Some(src) = w[k].source.clone() else {
+            continue;
+        };
+        let (mut sp, antecedent) = resolve::speaker(cx, &w[..k], src);
+        sp.anonymous |= w[k].anonymous;
+        from[k] = antecedent;
+        w[k].speaker = Some(sp);
+    }
+    // Anonymity holds for the whole chain: "the official said on condition of anonymity"
+    // makes the earlier "a ministry official" anonymous too.
+    for k in (0..w.len()).rev() {
+        if let Some(j) = from[k] {
+            let anon = w[k].speaker.as_ref().is_some_and(|s| s.anonymous);
+            if anon {
+                if let Some(s) = w[j].speaker.as_mut() {
+                    s.anonymous = true;
+                }
+            }
+        }
+    }
+    for k in 0..w.len() {
+        if let Some(j) = from[k] {
+            let anon = w[j].speaker.as_ref().is_some_and(|s| s.anonymous);
+            if let Some(s) = w[k].speaker.as_mut() {
+                s.anonymous |= anon;
+            }
+        }
+    }
+}
+
+/// The channel phrase nearest the cue in its sentence, outside the content: right after the
+/// cue ("said in a Facebook post"), or before source and cue ("In a statement, the ministry
+/// said").
+fn channel(cx: &Ctx, a: &Work) -> Option<(Range<usize>, String)> {
+    let sent = cx.sentence(a.cue.start);
+    let in_content = |i: usize| a.content.iter().any(|r| r.contains(&i));
+    let first = a
+        .source
+        .as_ref()
+        .map_or(a.cue.start, |s| s.start.min(a.cue.start));
+    let last = a
+        .source
+        .as_ref()
+        .map_or(a.cue.end, |s| s.end.max(a.cue.end));
+    cx.channels
+        .iter()
+        .filter(|(r, _)| r.start >= sent.start && r.end <= sent.end)
+        .filter(|(r, _)| !r.clone().any(in_content))
+        .filter_map(|(r, name)| {
+            let gap = if r.start >= last {
+                (last..r.start)
+                    .filter(|&i| !cx.in_time[i] && !cx.is_punct(i) && cx.marks[i] == 0)
+                    .count()
+            } else if r.start >= a.cue.start {
+                // The cue's own object: "told reporters".
+                0
+            } else if r.end <= first {
+                (r.end..first).filter(|&i| !cx.is_punct(i)).count()
+            } else {
+                return None;
+            };
+            (gap <= 3).then(|| (gap, r.clone(), name.clone()))
+        })
+        .min_by_key(|(gap, r, _)| (*gap, r.start))
+        .map(|(_, r, name)| (r, name))
+}
+
+/// Whom "told", "warned", "assured" ... address: the words after the cue up to "that", a
+/// comma, a quote or the content.
+fn addressee(cx: &Ctx, a: &Work) -> Option<Range<usize>> {
+    let head = cx.lower.get(a.cue.end.checked_sub(1)?)?;
+    if !LEXICONS.addressee_cues.contains(head) {
+        return None;
+    }
+    let sent = cx.sentence(a.cue.start);
+    let start = a.cue.end;
+    let mut end = start;
+    while end < sent.end
+        && end - start < 10
+        && cx.lower[end] != "that"
+        && !cx.is_punct(end)
+        && cx.marks[end] & MARK_CHANNEL == 0
+        && !a.content.iter().any(|r| r.contains(&end))
+        && !cx.in_time[end]
+    {
+        end += 1;
+    }
+    if end == start {
+        return None;
+    }
+    let t = &cx.doc.tokens[start];
+    let opens = cx
+        .doc
+        .token_text(start)
+        .chars()
+        .next()
+        .is_some_and(char::is_uppercase)
+        || matches!(cx.tag(start), Some(Upos::PRON | Upos::DET | Upos::PROPN))
+        || t.kind == TokenKind::Handle;
+    opens.then_some(start..end)
+}
+
+/// The kind a mention's words give: the head of the noun phrase (the words before its first
+/// preposition) first, then the words after it; within each, the rightmost lexicon phrase.
+pub fn kind_of(cx: &Ctx, r: Range<usize>) -> Option<SpeakerKind> {
+    let prep = r.clone().skip(1).find(|&i| {
+        matches!(
+            cx.lower[i].as_str(),
+            "to" | "of" | "in" | "at" | "for" | "from" | "with" | "on"
+        )
+    });
+    let split = prep.unwrap_or(r.end);
+    rightmost_kind(cx, r.start..split).or_else(|| rightmost_kind(cx, split..r.end))
+}
+
+fn rightmost_kind(cx: &Ctx, r: Range<usize>) -> Option<SpeakerKind> {
+    let mut i = r.start;
+    let mut best = None;
+    while i < r.end {
+        match LEXICONS.kinds.longest_at(&cx.lower, i, r.end) {
+            Some((len, k)) => {
+                best = Some(k);
+                i += len;
+            }
+            None => i += 1,
+        }
+    }
+    best
+}
+
+/// The head word of a mention: the last word before its first preposition.
+pub fn head_word(cx: &Ctx, r: Range<usize>) -> Option<usize> {
+    let prep = r.clone().skip(1).find(|&i| {
+        matches!(
+            cx.lower[i].as_str(),
+            "to" | "of" | "in" | "at" | "for" | "from" | "with" | "on" | "who" | "that"
+        )
+    });
+    (r.start..prep.unwrap_or(r.end))
+        .rev()
+        .find(|&i| cx.doc.tokens[i].kind == TokenKind::Word)
+}
+
+/// Describes a mention that names or describes its speaker itself.
+pub fn describe(cx: &Ctx, r: Range<usize>) -> Speaker {
+    let entities = cx.doc.entities.as_deref().unwrap_or(&[]);
+    let mut ents: Vec<usize> = r
+        .clone()
+        .map(|i| cx.entity_at[i])
+        .filter(|&e| e != usize::MAX)
+        .collect();
+    ents.dedup();
+    let ent_range = |e: usize| -> Range<usize> {
+        let s = entities[e].span;
+        cx.doc.token_at(s.start)..cx.doc.token_at(s.end)
+    };
+    let of_type = |t: EntityType| ents.iter().copied().find(|&e| entities[e].label == t);
+    // "pro-Russia" says what a speaker supports, not where it is.
+    let stance = |e: usize| {
+        let t = cx.doc.slice(entities[e].span).to_lowercase();
+        t.starts_with("pro-") || t.starts_with("anti-")
+    };
+    let country = ents
+        .iter()
+        .filter(|&&e| matches!(entities[e].label, EntityType::Norp | EntityType::Gpe))
+        .chain(ents.iter())
+        .filter(|&&e| !stance(e))
+        .find_map(|&e| entities[e].country.clone());
+    // A named organization or place names the speaker only when it holds the head word:
+    // "the Russian Embassy in Seoul", but not "an envoy to the United Nations".
+    let head = head_word(cx, r.clone());
+    let holds_head = |e: &usize| {
+        let er = ent_range(*e);
+        head.is_none_or(|h| er.contains(&h))
+    };
+    let lexical = kind_of(cx, r.clone());
+    let article = |s: usize| {
+        let mut s = s;
+        while s < r.end && (matches!(cx.lower[s].as_str(), "a" | "an" | "the") || cx.is_punct(s)) {
+            s += 1;
+        }
+        s
+    };
+    let start = article(r.start);
+    let handle = r
+        .clone()
+        .find(|&i| cx.doc.tokens[i].kind == TokenKind::Handle)
+        .map(|i| i..i + 1)
+        .or_else(|| of_type(EntityType::Account).map(ent_range));
+    let mut sp = Speaker {
+        country,
+        ..Speaker::default()
+    };
+    if let Some(h) = handle {
+        sp.name = cx.text(h).to_string();
+        sp.kind = SpeakerKind::SocialMediaAccount;
+    } else if let Some(p) = of_type(EntityType::Person) {
+        let pr = ent_range(p);
+        sp.name = cx.text(pr.clone()).to_string();
+        let mut role_end = pr.start;
+        while role_end > start && cx.is_punct(role_end - 1) {
+            role_end -= 1;
+        }
+        if role_end > start {
+            sp.role = Some(cx.text(start..role_end).to_string());
+        }
+        sp.kind = match lexical {
+            None => SpeakerKind::Person,
+            Some(SpeakerKind::Government) => SpeakerKind::GovernmentOfficial,
+            Some(k) => k,
+        };
+    } else if let Some((agency, kind)) = agency_in(cx, r.clone()) {
+        sp.name = agency;
+        sp.kind = kind;
+    } else if let Some(o) = of_type(EntityType::Org).filter(holds_head) {
+        sp.name = cx.text(ent_range(o)).to_string();
+        sp.kind = lexical.unwrap_or(SpeakerKind::Unknown);
+    } else if let Some(g) = of_type(EntityType::Gpe).filter(holds_head) {
+        sp.name = cx.text(ent_range(g)).to_string();
+        sp.kind = SpeakerKind::State;
+    } else {
+        sp.name = cx.text(start.max(r.start)..r.end).to_string();
+        sp.kind = lexical.unwrap_or(SpeakerKind::Unknown);
+        sp.anonymous = anonymous_head(cx, r.clone());
+    }
+    if sp.name.is_empty() {
+        sp.name = cx.text(r).to_string();
+    }
+    sp
+}
+
+/// A wire agency named in the mention, with its kind (a state agency stays state media).
+fn agency_in(cx: &Ctx, r: Range<usize>) -> Option<(String, SpeakerKind)> {
+    for i in r.clone() {
+        if let Some((len, name)) = LEXICONS.agencies.longest_at(&cx.lower, i, r.end) {
+            let kind = rightmost_kind(cx, i..i + len)
+                .filter(|k| *k == SpeakerKind::StateMedia)
+                .unwrap_or(SpeakerKind::NewsAgency);
+            return Some((name, kind));
+        }
+    }
+    None
+}
+
+/// The mention's head is one that, unnamed, hides who speaks: "officials", "a source".
+fn anonymous_head(cx: &Ctx, r: Range<usize>) -> bool {
+    head_word(cx, r).is_some_and(|h| LEXICONS.anonymous_heads.contains(&cx.lower[h]))
+}
