@@ -21,6 +21,7 @@ pub mod import;
 pub mod refresh;
 mod tracker;
 pub mod views;
+pub mod worker;
 
 pub use error::AppError;
 pub use tracker::{Event, Ingested, Prepared, Tracker, TrackerConfig, PIPELINE_VERSION};

@@ -120,6 +120,9 @@ pub struct Tracker {
     config: TrackerConfig,
     state: Mutex<State>,
     listeners: Mutex<Vec<std::sync::mpsc::Sender<Event>>>,
+    /// The storage order (`seq`) up to which the indexes know every stored article; what
+    /// other processes store after it is read by [`Tracker::catch_up`].
+    seen: std::sync::atomic::AtomicI64,
 }
 
 impl Tracker {
@@ -153,8 +156,17 @@ impl Tracker {
             config,
             state: Mutex::new(state),
             listeners: Mutex::new(Vec::new()),
+            seen: std::sync::atomic::AtomicI64::new(0),
         };
+        // Under the commit lock, so that no other process stores an article between the
+        // watermark and the restore: each article is then indexed exactly once.
+        let guard = tracker.store.commit_lock()?;
+        let seen = tracker.store.last_article_seq()?;
         tracker.restore(Utc::now())?;
+        drop(guard);
+        tracker
+            .seen
+            .store(seen, std::sync::atomic::Ordering::SeqCst);
         Ok(tracker)
     }
 
@@ -370,10 +382,18 @@ impl Tracker {
         }
         let inserted = self.store.insert_article(&article, fetched)?;
         let id = match inserted {
-            Inserted::Existing(original) => {
-                self.store.add_sighting(&sighting(&original, &article))?;
-                return Ok(Ingested::Repeat { original });
-            }
+            Inserted::Existing(original) => match self.unfinished(&original, &article.id)? {
+                // A process died between storing this article and finishing its commit (a
+                // worker killed mid-job): finish it now; every step below is idempotent.
+                Some(copy_of) => {
+                    article.copy_of = copy_of;
+                    original
+                }
+                None => {
+                    self.store.add_sighting(&sighting(&original, &article))?;
+                    return Ok(Ingested::Repeat { original });
+                }
+            },
             Inserted::Inserted(id) => id,
         };
         st.dedup.add_signed(id.clone(), core_hash, signature);
@@ -425,16 +445,122 @@ impl Tracker {
             .into_par_iter()
             .map(|a| self.prepare(a, fetched))
             .collect();
-        prepared
-            .into_iter()
-            .map(|p| self.commit(p, fetched))
-            .collect()
+        self.commit_batch(prepared, fetched)
     }
 
     /// One article, prepared and committed.
     pub fn ingest(&self, article: Article, fetched: DateTime<Utc>) -> Result<Ingested, AppError> {
         let p = self.prepare(article, fetched);
-        self.commit(p, fetched)
+        let mut out = self.commit_batch(vec![p], fetched);
+        out.pop()
+            .unwrap_or_else(|| Err(AppError::Pipeline("no result for the article".into())))
+    }
+
+    /// Commits prepared articles in order under the store's commit lock, after catching up
+    /// with what other processes sharing the store committed: with several workers on one
+    /// PostgreSQL, dedup and clustering still see every stored article, one at a time.
+    /// Results are in input order; when the lock cannot be taken, each article fails with
+    /// that error.
+    pub fn commit_batch(
+        &self,
+        prepared: Vec<Prepared>,
+        fetched: DateTime<Utc>,
+    ) -> Vec<Result<Ingested, AppError>> {
+        let locked = self.store.commit_lock().map_err(AppError::from);
+        let mut guard = match locked.and_then(|g| self.catch_up().map(|()| g)) {
+            Ok(g) => g,
+            Err(e) => {
+                let message = e.to_string();
+                return prepared
+                    .iter()
+                    .map(|p| {
+                        Err(AppError::Input {
+                            input: p.article.id.0.clone(),
+                            message: message.clone(),
+                        })
+                    })
+                    .collect();
+            }
+        };
+        let mut out = Vec::with_capacity(prepared.len());
+        for p in prepared {
+            out.push(match guard.check() {
+                Ok(()) => self.commit(p, fetched),
+                Err(e) => Err(e.into()),
+            });
+        }
+        // Our own commits are in the indexes already; nothing else was stored meanwhile.
+        if let Ok(seq) = self.store.last_article_seq() {
+            self.seen.store(seq, std::sync::atomic::Ordering::SeqCst);
+        }
+        drop(guard);
+        out
+    }
+
+    /// Feeds the indexes what other processes stored since this tracker last looked, as
+    /// [`Tracker::open`] does with the archive: each article into the dedup index, and each
+    /// clustered one into its stored story. Call it holding the store's commit lock.
+    pub fn catch_up(&self) -> Result<(), AppError> {
+        use std::sync::atomic::Ordering;
+        let mut st = self.lock();
+        loop {
+            let seen = self.seen.load(Ordering::SeqCst);
+            let batch = self.store.committed_after(seen, 1000)?;
+            let Some(last) = batch.last().map(|c| c.seq) else {
+                return Ok(());
+            };
+            for c in batch {
+                let a = &c.article.article;
+                let spans = c
+                    .analysis
+                    .as_deref()
+                    .map(|json| boilerplate_spans(&a.text, json))
+                    .unwrap_or_default();
+                let core = core_text(&a.text, spans.into_iter());
+                let hash = dedup::content_hash(&core);
+                let sig = Signature::of(&core, &self.config.dedup);
+                if matches!(st.dedup.check_signed(&hash, &sig), Verdict::Exact { original } if original == a.id)
+                {
+                    continue; // indexed already (committed by this tracker)
+                }
+                st.dedup.add_signed(a.id.clone(), hash, sig);
+                let (Some(story), Some(bytes), None) = (c.story, c.terms.as_deref(), &a.copy_of)
+                else {
+                    continue; // a copy, or not clustered: it never enters the clusterer
+                };
+                let Some(features) = Features::from_bytes(bytes) else {
+                    continue;
+                };
+                let placement = match st.index_of.get(&story) {
+                    Some(&i) => Placement::Into(i),
+                    None => Placement::New,
+                };
+                let time = story_time(a, c.article.fetched);
+                let placed = st.clusterer.place(&features, time, placement);
+                if placed.new_story {
+                    register(&mut st, placed.story, story);
+                }
+            }
+            self.seen.store(last, Ordering::SeqCst);
+        }
+    }
+
+    /// For an article that `insert_article` found already stored under its own id: `None`
+    /// when its commit was finished, else `Some(copy_of)` as stored, so it can be finished.
+    fn unfinished(
+        &self,
+        stored: &ArticleId,
+        id: &ArticleId,
+    ) -> Result<Option<Option<ArticleId>>, AppError> {
+        if stored != id {
+            return Ok(None);
+        }
+        let Some(a) = self.store.article(stored)? else {
+            return Ok(None);
+        };
+        let analysed = self.store.analysis(stored)?.is_some();
+        let placed = a.article.copy_of.is_some() || self.store.story_of(stored)?.is_some();
+        Ok((!analysed || !placed).then_some(a.article.copy_of))
     }
 
     /// How many stories the clusterer holds (active and restored).

@@ -60,10 +60,19 @@ pub struct StatementView {
     pub article: String,
     pub outlet: Option<String>,
     pub published: Option<DateTime<Utc>>,
+    /// When it was said: a date the statement's sentence gives ("on Monday"), else the day
+    /// its article was published.
+    pub said: Option<String>,
     /// The speaker's canonical name when the analyzer resolved one, else the source span.
     pub speaker: Option<String>,
+    pub speaker_kind: Option<String>,
+    pub anonymous: bool,
     pub cue: String,
     pub content: String,
+    /// Index (in this list) of the statement that reported this one, if any.
+    pub nested_in: Option<usize>,
+    #[serde(skip)]
+    claim_input: track::claims::StatementIn,
 }
 
 /// A story in full.
@@ -72,8 +81,11 @@ pub struct StoryView {
     #[serde(flatten)]
     pub summary: StorySummary,
     pub articles: Vec<ArticleView>,
-    /// Statements in the order their articles were published.
+    /// Statements in the order they were said (then published).
     pub statements: Vec<StatementView>,
+    /// Claims: statements grouped into propositions, with each speaker's stance; statement
+    /// numbers index `statements`.
+    pub claims: Vec<track::claims::Claim>,
 }
 
 /// Stories, most recently active first.
@@ -122,7 +134,8 @@ pub fn story(store: &dyn Store, id: StoryId) -> Result<Option<StoryView>, AppErr
             .analysis(member)?
             .and_then(|x| serde_json::from_str::<Value>(&x.json).ok());
         if let Some(v) = &analysis {
-            statements.extend(statements_of(v, a));
+            let base = statements.len();
+            statements.extend(statements_of(v, a, base));
         }
         if a.copy_of.is_some() {
             continue; // shown under its original
@@ -167,12 +180,41 @@ pub fn story(store: &dyn Store, id: StoryId) -> Result<Option<StoryView>, AppErr
         });
     }
     articles.sort_by_key(|a| a.published.unwrap_or(a.fetched));
-    statements.sort_by_key(|s| s.published);
+    let (statements, claims) = with_claims(statements);
     Ok(Some(StoryView {
         summary,
         articles,
         statements,
+        claims,
     }))
+}
+
+/// Orders statements by when they were said and groups them into claims.
+pub fn with_claims(
+    mut statements: Vec<StatementView>,
+) -> (Vec<StatementView>, Vec<track::claims::Claim>) {
+    // Keep nesting pointers valid across the sort: remember each statement's original slot.
+    let order: Vec<usize> = {
+        let mut idx: Vec<usize> = (0..statements.len()).collect();
+        idx.sort_by_key(|&i| (statements[i].said.clone(), statements[i].published, i));
+        idx
+    };
+    let mut new_pos = vec![0; statements.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_pos[old] = new;
+    }
+    let mut slots: Vec<Option<StatementView>> = statements.drain(..).map(Some).collect();
+    let mut sorted: Vec<StatementView> = order
+        .iter()
+        .filter_map(|&old| slots.get_mut(old).and_then(Option::take))
+        .collect();
+    for s in &mut sorted {
+        s.nested_in = s.nested_in.and_then(|n| new_pos.get(n).copied());
+    }
+    let inputs: Vec<track::claims::StatementIn> =
+        sorted.iter().map(|s| s.claim_input.clone()).collect();
+    let claims = track::claims::claims(&inputs, &track::claims::ClaimsConfig::default());
+    (sorted, claims)
 }
 
 fn text_of(v: &Value) -> Option<String> {
@@ -196,35 +238,192 @@ fn credits_of(v: &Value) -> Vec<String> {
     out
 }
 
-fn statements_of(v: &Value, a: &model::Article) -> Vec<StatementView> {
+fn span_of(v: &Value) -> Option<(u64, u64)> {
+    Some((v.get("start")?.as_u64()?, v.get("end")?.as_u64()?))
+}
+
+/// The statements of one analysed article, with what claim grouping needs: the sentence
+/// around the cue and the one before, the entities and numbers there, and the date said.
+/// `base` is the number of statements already collected, so `nested_in` indexes the whole list.
+pub fn statements_of(v: &Value, a: &model::Article, base: usize) -> Vec<StatementView> {
     let id: &ArticleId = &a.id;
-    v.get("attributions")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    let chars: Vec<char> = a.text.chars().collect();
+    let slice = |(s, e): (u64, u64)| -> String {
+        let (s, e) = (s as usize, (e as usize).min(chars.len()));
+        chars
+            .get(s..e)
+            .map(|c| c.iter().collect())
+            .unwrap_or_default()
+    };
+    let list = |key: &str| -> Vec<Value> {
+        v.get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let sentences: Vec<(u64, u64)> = list("sentences").iter().filter_map(span_of).collect();
+    let entities = list("entities");
+    let times = list("times");
+    let quantities = list("quantities");
+    let published_day = a.published.map(|p| p.format("%Y-%m-%d").to_string());
+    let outlet = a.source.clone().or_else(|| a.site_name.clone());
+    list("attributions")
+        .iter()
         .map(|at| {
-            let speaker = at
-                .get("speaker")
+            let speaker_obj = at.get("speaker");
+            let speaker = speaker_obj
                 .and_then(|s| s.get("name"))
                 .and_then(Value::as_str)
                 .map(str::to_string)
                 .or_else(|| at.get("source").and_then(text_of));
-            let content = at
+            let content_spans: Vec<(u64, u64)> = at
                 .get("content")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-                .filter_map(text_of)
+                .filter_map(span_of)
+                .collect();
+            let content = content_spans
+                .iter()
+                .map(|&s| slice(s))
                 .collect::<Vec<_>>()
                 .join(" … ");
+            let cue_span = at.get("cue").and_then(span_of).unwrap_or((0, 0));
+            let sentence = sentences
+                .iter()
+                .position(|&(s, e)| s <= cue_span.0 && cue_span.0 < e);
+            let (ctx_start, ctx_end) = match sentence {
+                Some(i) => (sentences[i.saturating_sub(1)].0, sentences[i].1),
+                None => cue_span,
+            };
+            let (sent_start, sent_end) = sentence.map_or(cue_span, |i| sentences[i]);
+            let inside = |x: &Value, from: u64, to: u64| {
+                span_of(x).is_some_and(|(s, e)| s >= from && e <= to)
+            };
+            let said = times
+                .iter()
+                .filter(|t| inside(t, sent_start, sent_end))
+                .filter_map(|t| t.get("value").and_then(Value::as_str))
+                .find(|v| v.len() == 10 && v.as_bytes().get(4) == Some(&b'-'))
+                .map(str::to_string)
+                .or_else(|| published_day.clone());
+            let in_content = |x: &Value| content_spans.iter().any(|&(s, e)| inside(x, s, e));
+            let claim_input = track::claims::StatementIn {
+                article: id.0.clone(),
+                outlet: outlet.clone(),
+                date: said.clone(),
+                speaker: speaker.clone(),
+                speaker_kind: speaker_obj
+                    .and_then(|s| s.get("kind"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                cue: at.get("cue").and_then(text_of).unwrap_or_default(),
+                content: content.clone(),
+                context: slice((ctx_start, ctx_end)),
+                entities: entities
+                    .iter()
+                    .filter(|e| inside(e, sent_start, sent_end))
+                    .filter_map(text_of)
+                    .collect(),
+                quantities: quantities
+                    .iter()
+                    .filter(|q| in_content(q))
+                    .filter_map(|q| {
+                        Some(track::claims::QuantityIn {
+                            text: text_of(q)?,
+                            value: q.get("value")?.as_f64()?,
+                            unit: q.get("unit").and_then(Value::as_str).map(str::to_string),
+                        })
+                    })
+                    .collect(),
+            };
             StatementView {
                 article: id.0.clone(),
-                outlet: a.source.clone().or_else(|| a.site_name.clone()),
+                outlet: outlet.clone(),
                 published: a.published,
+                said,
                 speaker,
-                cue: at.get("cue").and_then(text_of).unwrap_or_default(),
+                speaker_kind: claim_input.speaker_kind.clone(),
+                anonymous: speaker_obj
+                    .and_then(|s| s.get("anonymous"))
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+                cue: claim_input.cue.clone(),
                 content,
+                nested_in: at
+                    .get("nested_in")
+                    .and_then(Value::as_u64)
+                    .map(|n| base + n as usize),
+                claim_input,
             }
+        })
+        .collect()
+}
+
+/// The story's claims as schema.org ClaimReview objects (JSON-LD), one per claim.
+///
+/// claimtrail records who supports and who denies a claim, not whether it is true, so no
+/// `reviewRating` is invented: the review body says where each speaker stands.
+pub fn claimreview(
+    view: &StoryView,
+    urls: &std::collections::HashMap<String, String>,
+) -> Vec<Value> {
+    view.claims
+        .iter()
+        .map(|c| {
+            let appearances: Vec<Value> = c
+                .appearances
+                .iter()
+                .filter_map(|a| view.statements.get(a.statement))
+                .map(|s| {
+                    serde_json::json!({
+                        "@type": "CreativeWork",
+                        "url": urls.get(&s.article),
+                        "publisher": s.outlet.as_ref().map(|o| serde_json::json!({"@type": "Organization", "name": o})),
+                        "datePublished": s.published,
+                    })
+                })
+                .collect();
+            let author = c
+                .appearances
+                .iter()
+                .filter_map(|a| view.statements.get(a.statement))
+                .find_map(|s| s.speaker.clone());
+            let sides: Vec<String> = [
+                (track::stance::Stance::Supports, "Supported by"),
+                (track::stance::Stance::Denies, "Denied by"),
+                (track::stance::Stance::NonCommittal, "Reported without a position by"),
+            ]
+            .iter()
+            .filter_map(|(stance, label)| {
+                let names: Vec<&str> = c
+                    .speakers
+                    .iter()
+                    .filter(|s| s.stance == *stance)
+                    .map(|s| s.speaker.as_str())
+                    .collect();
+                (!names.is_empty()).then(|| format!("{label} {}.", names.join(", ")))
+            })
+            .collect();
+            serde_json::json!({
+                "@context": "https://schema.org",
+                "@type": "ClaimReview",
+                "claimReviewed": c.text,
+                "author": {"@type": "Organization", "name": "claimtrail"},
+                "datePublished": Utc::now().format("%Y-%m-%d").to_string(),
+                "itemReviewed": {
+                    "@type": "Claim",
+                    "author": author.map(|a| serde_json::json!({"@type": "Thing", "name": a})),
+                    "datePublished": c.first_seen,
+                    "appearance": appearances,
+                    "firstAppearance": appearances.first(),
+                },
+                "reviewBody": format!(
+                    "claimtrail records stances, not verdicts; this is not a rating of the claim's truth. {}{}",
+                    sides.join(" "),
+                    if c.contested { " The claim is contested." } else { "" }
+                ),
+            })
         })
         .collect()
 }

@@ -8,9 +8,10 @@
 
 mod analyze;
 mod extract;
-mod stance;
 mod serve;
+mod stance;
 mod tracking;
+mod worker;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -21,7 +22,8 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(name = "claimtrail", version, about, long_about = None)]
 struct Cli {
-    /// The database file (default: $XDG_DATA_HOME/claimtrail/claimtrail.db, else
+    /// The database: a SQLite file, or a `postgres://` URL (`?schema=NAME` keeps the tables in
+    /// a schema of their own) (default: $XDG_DATA_HOME/claimtrail/claimtrail.db, else
     /// ~/.local/share/claimtrail/claimtrail.db).
     #[arg(long, global = true, env = "CLAIMTRAIL_DB")]
     db: Option<PathBuf>,
@@ -54,6 +56,12 @@ enum Command {
     /// Poll due feeds: fetch politely, extract, deduplicate, analyse and cluster into
     /// stories; runs until Ctrl-C, or once with --once.
     Track(tracking::TrackArgs),
+    /// Claim jobs (articles enqueued by `import --enqueue`, due feeds) from the shared queue
+    /// and do them, alongside any number of other workers; stops cleanly on SIGTERM or Ctrl-C.
+    Worker(worker::WorkerArgs),
+    /// Copy a whole database into another (`--from sqlite:PATH --to postgres://...`); a second
+    /// run copies only what is new.
+    Migrate(worker::MigrateArgs),
     /// Developing stories, most recently active first.
     Stories(tracking::StoriesArgs),
     /// One story: its articles with their copies, outlets and statements.
@@ -226,6 +234,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(args) => tracking::import(db, args),
         Command::Serve(args) => serve::run(db, args),
         Command::Track(args) => tracking::track(db, args),
+        Command::Worker(args) => worker::worker(db, args),
+        Command::Migrate(args) => worker::migrate(args),
         Command::Stories(args) => tracking::stories(db, args),
         Command::Story(args) => tracking::story(db, args),
         Command::Analyze(args) => analyze::run(args),

@@ -26,11 +26,55 @@ pub fn default_db() -> PathBuf {
     data.join("claimtrail").join("claimtrail.db")
 }
 
+/// Opens `--db`: a `postgres://` or `postgresql://` URL (optionally with `schema=NAME` among
+/// its parameters, to keep the tables in a schema of their own) opens PostgreSQL; anything
+/// else is a SQLite file (`sqlite:` in front is allowed).
 pub fn open_store(db: Option<&Path>) -> Result<Arc<dyn Store>> {
     let path = db.map_or_else(default_db, Path::to_path_buf);
+    if let Some(url) = path.to_str().filter(|u| is_postgres(u)) {
+        let (url, schema) = split_schema(url);
+        let store = match &schema {
+            Some(schema) => store::PgStore::connect_with_schema(&url, schema),
+            None => store::PgStore::connect(&url),
+        }
+        .with_context(|| format!("opening the database {}", store::postgres::redact(&url)))?;
+        return Ok(Arc::new(store));
+    }
+    let path = match path.to_str().and_then(|p| p.strip_prefix("sqlite:")) {
+        Some(p) => PathBuf::from(p),
+        None => path,
+    };
     let store = SqliteStore::open(&path)
         .with_context(|| format!("opening the database {}", path.display()))?;
     Ok(Arc::new(store))
+}
+
+pub fn is_postgres(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
+/// Takes a `schema=NAME` parameter out of a PostgreSQL URL (the client does not know it).
+pub fn split_schema(url: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_string(), None);
+    };
+    let mut schema = None;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|kv| match kv.strip_prefix("schema=") {
+            Some(name) => {
+                schema = Some(name.to_string());
+                false
+            }
+            None => true,
+        })
+        .collect();
+    let url = if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    (url, schema.filter(|s| !s.is_empty()))
 }
 
 pub fn open_tracker(db: Option<&Path>) -> Result<app::Tracker> {
@@ -86,6 +130,10 @@ pub struct ImportArgs {
     /// A JSON-lines file (`{"url","source","published","title","text"|"html"}` a line), `-`
     /// for standard input, a folder of .html/.txt files, or one such file.
     path: PathBuf,
+    /// Add each article to the job queue for `claimtrail worker` instead of ingesting it here
+    /// (the same article enqueued twice is one job).
+    #[arg(long)]
+    enqueue: bool,
 }
 
 #[derive(Args, Debug)]
@@ -101,8 +149,19 @@ pub struct StoriesArgs {
 pub struct StoryArgs {
     /// The story's number, as `claimtrail stories` shows it.
     id: i64,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = StoryFormat::Text)]
+    format: StoryFormat,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum StoryFormat {
+    /// A summary for people.
+    #[default]
+    Text,
+    /// The whole story as JSON: articles, copies, statements, claims and stances.
+    Json,
+    /// One schema.org ClaimReview JSON-LD object per claim (stances, not verdicts).
+    Claimreview,
 }
 
 /// Turns what a user typed into a subscription: Telegram names become preview-page URLs.
@@ -328,6 +387,9 @@ pub fn import(db: Option<&Path>, args: ImportArgs) -> Result<ExitCode> {
             args.path.display()
         );
     }
+    if args.enqueue {
+        return enqueue(db, &args.path);
+    }
     let tracker = open_tracker(db)?;
     let progress = Progress::new();
     let started = std::time::Instant::now();
@@ -396,11 +458,20 @@ pub fn story(db: Option<&Path>, args: StoryArgs) -> Result<ExitCode> {
     };
     let mut out = std::io::stdout().lock();
     match args.format {
-        Format::Json => {
+        StoryFormat::Json => {
             serde_json::to_writer_pretty(&mut out, &view)?;
             writeln!(out)?;
         }
-        Format::Text => print_story(&mut out, &view)?,
+        StoryFormat::Claimreview => {
+            let urls = view
+                .articles
+                .iter()
+                .filter_map(|a| Some((a.id.clone(), a.url.clone()?)))
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &views::claimreview(&view, &urls))?;
+            writeln!(out)?;
+        }
+        StoryFormat::Text => print_story(&mut out, &view)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -443,6 +514,39 @@ fn print_story(out: &mut dyn Write, v: &views::StoryView) -> Result<()> {
                 c.source.as_deref().unwrap_or("?"),
                 c.url.as_deref().unwrap_or("")
             )?;
+        }
+    }
+    writeln!(out, "\nClaims")?;
+    for c in &v.claims {
+        let flag = if c.contested { " [contested]" } else { "" };
+        writeln!(out, "  C{}{flag}: {}", c.id + 1, c.text)?;
+        for sp in &c.speakers {
+            let changed = if sp.changed_from.is_empty() {
+                String::new()
+            } else {
+                let was: Vec<String> = sp
+                    .changed_from
+                    .iter()
+                    .map(|(d, st)| format!("{st} until {}", d.as_deref().unwrap_or("?")))
+                    .collect();
+                format!(" (changed: {})", was.join(", "))
+            };
+            writeln!(out, "      {}: {}{changed}", sp.speaker, sp.stance)?;
+        }
+        for n in &c.numbers {
+            let given: Vec<String> = n
+                .given
+                .iter()
+                .map(|g| {
+                    format!(
+                        "{} says {} ({})",
+                        g.speaker.as_deref().unwrap_or("?"),
+                        g.text,
+                        g.date.as_deref().unwrap_or("?")
+                    )
+                })
+                .collect();
+            writeln!(out, "      numbers disagree: {}", given.join("; "))?;
         }
     }
     writeln!(out, "\nStatements")?;
@@ -564,5 +668,59 @@ pub fn track(db: Option<&Path>, args: TrackArgs) -> Result<ExitCode> {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// `import --enqueue`: reads the articles as `import` does and adds them to the job queue.
+fn enqueue(db: Option<&Path>, path: &Path) -> Result<ExitCode> {
+    let store = open_store(db)?;
+    let name = path.display().to_string();
+    let items: Box<dyn Iterator<Item = Result<model::Article, ingest::IngestError>> + '_> =
+        if path.as_os_str() == "-" {
+            Box::new(ingest::files::read_jsonl(
+                "standard input",
+                std::io::BufReader::new(std::io::stdin()),
+            ))
+        } else if path.is_dir() {
+            Box::new(ingest::files::read_dir(path)?.into_iter())
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "jsonl" | "ndjson" | "json"))
+        {
+            let file = std::fs::File::open(path).with_context(|| format!("reading {name}"))?;
+            Box::new(ingest::files::read_jsonl(
+                &name,
+                std::io::BufReader::new(file),
+            ))
+        } else {
+            Box::new(std::iter::once(ingest::files::read_file(path)))
+        };
+    let (mut read, mut added, mut errors) = (0u64, 0usize, 0u64);
+    let mut batch = Vec::with_capacity(500);
+    let mut flush = |batch: &mut Vec<model::Article>| -> Result<usize> {
+        let n = app::worker::enqueue_articles(store.as_ref(), batch, chrono::Utc::now())?;
+        batch.clear();
+        Ok(n)
+    };
+    for item in items {
+        read += 1;
+        match item {
+            Ok(a) => batch.push(a),
+            Err(e) => {
+                errors += 1;
+                eprintln!("claimtrail: {e}");
+            }
+        }
+        if batch.len() >= 500 {
+            added += flush(&mut batch)?;
+        }
+    }
+    added += flush(&mut batch)?;
+    println!("{name}: {read} read, {added} jobs enqueued, {errors} errors");
+    Ok(if errors == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     })
 }

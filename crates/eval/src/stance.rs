@@ -8,9 +8,11 @@
 //! ([`Overlap`]); the evaluations here train on their own corpus and only add the other one
 //! through that filter.
 //!
-//! The committed model (`claimtrail train stance`) is trained on every Emergent row plus the
-//! FNC-1 pairs whose body is outside the dev split, so that `--fnc1` figures of the product
-//! model would not be inflated by its own training bodies.
+//! The committed model (`claimtrail train stance`) is trained on every Emergent row, one
+//! unrelated pair per row (the claim with another claim's headline), and the FNC-1 pairs whose
+//! body is outside the dev split, so that `--fnc1` figures of the product model would not be
+//! inflated by its own training bodies. Its Emergent rows share headlines with FNC-1 dev pairs,
+//! so the product model itself is not scored here: each evaluation trains its own.
 //!
 //! ```no_run
 //! let r = eval::stance::evaluate_emergent(std::path::Path::new("../shared/data/emergent"), None)?;
@@ -524,7 +526,8 @@ pub fn evaluate_fnc(dir: &Path, options: Option<&EvalOptions>) -> Result<Report,
     Ok(report)
 }
 
-/// Trains the committed model: every Emergent row plus the FNC-1 pairs outside the dev bodies.
+/// Trains the committed model: every Emergent row, unrelated headline pairs drawn from them,
+/// and the FNC-1 pairs outside the dev bodies.
 /// The two corpora share headlines; that is harmless here, since nothing is scored on this
 /// model's training data (evaluations train their own models).
 pub fn train(emergent: &Path, fnc1: &Path, out: &Path) -> Result<Report, EvalError> {
@@ -540,6 +543,24 @@ pub fn train(emergent: &Path, fnc1: &Path, out: &Path) -> Result<Report, EvalErr
             stance: r.stance,
         })
         .collect();
+    // Emergent has no unrelated headlines and FNC-1 only unrelated bodies: without these, a short
+    // text about something else would be read as support. Each claim is paired with the
+    // headline of a row about another claim, as FNC-1 built its unrelated pairs.
+    let mut rng = text::perceptron::Rng(SPLIT_SEED ^ 0x0dd5);
+    for r in &rows {
+        for _ in 0..8 {
+            let other = &rows[(rng.next_u64() % rows.len() as u64) as usize];
+            if other.claim_id != r.claim_id {
+                examples.push(Example {
+                    claim: &r.claim,
+                    text: &other.headline,
+                    stance: Stance::Unrelated,
+                });
+                break;
+            }
+        }
+    }
+    let n_emergent = examples.len();
     for (h, b, s) in fnc.pairs.iter().filter(|p| !dev.contains(&p.1)) {
         if let Some(body) = fnc.bodies.get(b) {
             examples.push(Example {
@@ -559,9 +580,11 @@ pub fn train(emergent: &Path, fnc1: &Path, out: &Path) -> Result<Report, EvalErr
     let secs = started.elapsed().as_secs_f64();
     Ok(Report::new("stance model")
         .line(format!(
-            "{} Emergent rows + {} FNC-1 pairs (dev bodies left out), {} feature rows",
+            "{} Emergent rows, {} unrelated headline pairs drawn from them, {} FNC-1 pairs (dev \
+             bodies left out), {} feature rows",
             rows.len(),
-            examples.len() - rows.len(),
+            n_emergent - rows.len(),
+            examples.len() - n_emergent,
             model.n_features()
         ))
         .line(format!(

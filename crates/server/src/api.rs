@@ -108,7 +108,10 @@ pub async fn story(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = story_id(&id)?;
-    let view = blocking(&state, move |t| Ok(app::views::story(t.store().as_ref(), id)?)).await?;
+    let view = blocking(&state, move |t| {
+        Ok(app::views::story(t.store().as_ref(), id)?)
+    })
+    .await?;
     match view {
         Some(v) => Ok(Json(v).into_response()),
         None => Err(ApiError::not_found(format!("there is no story {id}"))),
@@ -120,7 +123,10 @@ pub async fn article(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let key = id.clone();
-    let detail = blocking(&state, move |t| Ok(queries::article(t.store().as_ref(), &key)?)).await?;
+    let detail = blocking(&state, move |t| {
+        Ok(queries::article(t.store().as_ref(), &key)?)
+    })
+    .await?;
     match detail {
         Some(d) => Ok(Json(d).into_response()),
         None => Err(ApiError::not_found(format!("there is no article {id}"))),
@@ -278,7 +284,9 @@ pub async fn add_article(
     let field = |k: &str| event.as_ref().and_then(|e| e.get(k)).cloned();
     let body = json!({
         "outcome": outcome,
-        "article": field("id").or_else(|| field("original")),
+        // A copy or a repeat is filed under the stored original.
+        "article": field("id"),
+        "original": field("original"),
         "story": field("story"),
         "new_story": field("new_story").unwrap_or(Value::Bool(false)),
         "event": event,
@@ -317,8 +325,10 @@ fn ingest_record(
         };
         events.retain(|e| matches(e, "source", source));
         if events.len() > 1 {
-            events.retain(|e| e.get("type").and_then(Value::as_str) != Some("article")
-                || matches(e, "title", title));
+            events.retain(|e| {
+                e.get("type").and_then(Value::as_str) != Some("article")
+                    || matches(e, "title", title)
+            });
         }
     }
     Ok((report, events))

@@ -30,7 +30,10 @@ impl ApiError {
     /// A failure on our side: the detail is logged, not sent.
     pub fn internal(detail: impl std::fmt::Display) -> ApiError {
         eprintln!("claimtrail server: {detail}");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error (see the server log)")
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error (see the server log)",
+        )
     }
 }
 

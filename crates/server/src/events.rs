@@ -87,7 +87,9 @@ fn forward(rx: std::sync::mpsc::Receiver<app::Event>, hub: Weak<broadcast::Sende
 }
 
 /// `GET /api/events`: the event stream.
-pub async fn stream(State(state): State<AppState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+pub async fn stream(
+    State(state): State<AppState>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let rx = state.events.subscribe();
     let shutdown = state.shutdown.clone();
     let ready = Event::default().event("ready").data("{}");

@@ -40,9 +40,19 @@ fn marks(analysis: &Value) -> Vec<Mark> {
             out.push(Mark { start, end, class });
         }
     };
-    let list = |k: &str| analysis.get(k).and_then(Value::as_array).cloned().unwrap_or_default();
+    let list = |k: &str| {
+        analysis
+            .get(k)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
     for e in list("entities") {
-        let t = e.get("type").and_then(Value::as_str).map(class_part).unwrap_or_default();
+        let t = e
+            .get("type")
+            .and_then(Value::as_str)
+            .map(class_part)
+            .unwrap_or_default();
         add(&e, format!("ent ent-{t}"));
     }
     for t in list("times") {
@@ -58,7 +68,12 @@ fn marks(analysis: &Value) -> Vec<Mark> {
         if let Some(c) = a.get("cue") {
             add(c, "cue".into());
         }
-        for c in a.get("content").and_then(Value::as_array).into_iter().flatten() {
+        for c in a
+            .get("content")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             add(c, "quote".into());
         }
     }

@@ -161,7 +161,11 @@ mod tests {
     #[test]
     fn text_is_escaped_and_literals_are_not() {
         let mut m = Markup::new();
-        m.raw("<b title=\"").text("\"><script>'&").raw("\">").text("a<b").raw("</b>");
+        m.raw("<b title=\"")
+            .text("\"><script>'&")
+            .raw("\">")
+            .text("a<b")
+            .raw("</b>");
         assert_eq!(
             m.as_str(),
             "<b title=\"&quot;&gt;&lt;script&gt;&#39;&amp;\">a&lt;b</b>"
@@ -178,7 +182,10 @@ mod tests {
         let s = m.into_string();
         assert!(!s.to_lowercase().contains("javascript:"), "{s}");
         assert!(!s.contains("data:"), "{s}");
-        assert!(s.contains("href=\"https://example.com/a?b=%22c%22\""), "{s}");
+        assert!(
+            s.contains("href=\"https://example.com/a?b=%22c%22\""),
+            "{s}"
+        );
     }
 
     #[test]

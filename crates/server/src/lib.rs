@@ -41,8 +41,8 @@
 mod api;
 mod error;
 mod events;
-pub mod html;
 mod highlight;
+pub mod html;
 pub mod openapi;
 mod pages;
 mod queries;

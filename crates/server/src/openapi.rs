@@ -42,16 +42,35 @@ fn obj() -> Value {
 }
 
 fn limit() -> Value {
-    query_param("limit", "How many at most (1 to 1000).", json!({"type": "integer", "minimum": 1, "maximum": 1000}))
+    query_param(
+        "limit",
+        "How many at most (1 to 1000).",
+        json!({"type": "integer", "minimum": 1, "maximum": 1000}),
+    )
 }
 
 fn write_errors(mut responses: Value) -> Value {
     if let Some(r) = responses.as_object_mut() {
-        r.insert("400".into(), error_response("Bad input; the message names the problem"));
-        r.insert("401".into(), error_response("A token is configured and was not given"));
-        r.insert("403".into(), error_response("A cross-site write from a browser"));
-        r.insert("413".into(), error_response("The body is larger than the server accepts"));
-        r.insert("415".into(), error_response("The body is not `application/json`"));
+        r.insert(
+            "400".into(),
+            error_response("Bad input; the message names the problem"),
+        );
+        r.insert(
+            "401".into(),
+            error_response("A token is configured and was not given"),
+        );
+        r.insert(
+            "403".into(),
+            error_response("A cross-site write from a browser"),
+        );
+        r.insert(
+            "413".into(),
+            error_response("The body is larger than the server accepts"),
+        );
+        r.insert(
+            "415".into(),
+            error_response("The body is not `application/json`"),
+        );
     }
     responses
 }
@@ -199,7 +218,9 @@ pub fn document() -> Value {
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ImportRecord"}}}},
                 "responses": write_errors(json!({
                     "201": json_ok("Stored as a new article or a copy", json!({"type": "object", "properties": {
-                        "outcome": {"enum": ["new", "copy", "repeat"]}, "article": {"type": ["string", "null"]},
+                        "outcome": {"enum": ["new", "copy", "repeat"]},
+                        "article": {"type": ["string", "null"], "description": "The new article's id"},
+                        "original": {"type": ["string", "null"], "description": "For a copy or repeat: the stored original"},
                         "story": {"type": ["integer", "null"]}, "new_story": {"type": "boolean"}, "event": obj()}})),
                     "200": json_ok("Already stored: recorded as a sighting", obj())
                 }))

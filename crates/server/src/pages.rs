@@ -48,7 +48,11 @@ fn chart(m: &mut Markup, bins: &[u32]) {
         .num(total)
         .raw(" articles\"><title>Articles over time, from first to last seen</title>");
     for (i, &b) in bins.iter().enumerate() {
-        let h = if b == 0 { 1 } else { (b * (H - 2) / max).max(3) };
+        let h = if b == 0 {
+            1
+        } else {
+            (b * (H - 2) / max).max(3)
+        };
         m.raw("<rect x=\"")
             .num(i * W)
             .raw("\" y=\"")
@@ -84,8 +88,10 @@ fn list_outlets(m: &mut Markup, outlets: &[String]) {
 }
 
 pub async fn index(State(state): State<AppState>) -> PageResult {
-    let cards =
-        blocking(&state, |t| Ok(queries::story_cards(t.store().as_ref(), 30)?)).await?;
+    let cards = blocking(&state, |t| {
+        Ok(queries::story_cards(t.store().as_ref(), 30)?)
+    })
+    .await?;
     let mut m = Markup::new();
     m.raw(
         "<h1>Developing stories</h1>\
@@ -220,9 +226,10 @@ pub async fn story(State(state): State<AppState>, Path(id): Path<String>) -> Pag
     }
     let mut day: Option<String> = None;
     for st in &view.statements {
-        let d = st
-            .published
-            .map_or_else(|| "undated".to_string(), |p| p.format("%Y-%m-%d").to_string());
+        let d = st.published.map_or_else(
+            || "undated".to_string(),
+            |p| p.format("%Y-%m-%d").to_string(),
+        );
         if day.as_deref() != Some(d.as_str()) {
             if day.is_some() {
                 m.raw("</ul>");
@@ -272,7 +279,10 @@ pub async fn story(State(state): State<AppState>, Path(id): Path<String>) -> Pag
             .text(a.source.as_deref().unwrap_or("unknown outlet"))
             .raw(", ");
         let when: DateTime<Utc> = a.published.unwrap_or(a.fetched);
-        m.time(&when).raw(" · ").href(a.url.as_deref(), "original").raw("</span>");
+        m.time(&when)
+            .raw(" · ")
+            .href(a.url.as_deref(), "original")
+            .raw("</span>");
         if !a.credits.is_empty() {
             m.raw(" <span class=\"credits\">credited: ");
             list_outlets(&mut m, &a.credits);
@@ -371,14 +381,24 @@ pub async fn article(State(state): State<AppState>, Path(id): Path<String>) -> P
     m.raw("<article class=\"article-page\"><h1>")
         .text(title)
         .raw("</h1><p class=\"meta\">")
-        .text(a.source.as_deref().or(a.site_name.as_deref()).unwrap_or("unknown outlet"));
+        .text(
+            a.source
+                .as_deref()
+                .or(a.site_name.as_deref())
+                .unwrap_or("unknown outlet"),
+        );
     if let Some(p) = &a.published {
         m.raw(" · published ").time(p);
     }
     m.raw(" · fetched ").time(&d.fetched).raw(" · ");
-    m.href(a.url.as_deref().or(a.canonical_url.as_deref()), "original page");
+    m.href(
+        a.url.as_deref().or(a.canonical_url.as_deref()),
+        "original page",
+    );
     if let Some(story) = d.story {
-        m.raw(" · <a href=\"/stories/").num(story).raw("\">story</a>");
+        m.raw(" · <a href=\"/stories/")
+            .num(story)
+            .raw("\">story</a>");
     }
     if let Some(orig) = &a.copy_of {
         m.raw(" · copy of <a href=\"/articles/")
@@ -432,13 +452,20 @@ fn statements_table(m: &mut Markup, statements: &[Statement], with_article: bool
             m.raw("</td><td><a href=\"/articles/")
                 .segment(&st.article)
                 .raw("\">")
-                .text(st.title.as_deref().or(st.outlet.as_deref()).unwrap_or(&st.article))
+                .text(
+                    st.title
+                        .as_deref()
+                        .or(st.outlet.as_deref())
+                        .unwrap_or(&st.article),
+                )
                 .raw("</a>");
             if let Some(o) = &st.outlet {
                 m.raw(" (").text(o).raw(")");
             }
             if let Some(story) = st.story {
-                m.raw(" · <a href=\"/stories/").num(story).raw("\">story</a>");
+                m.raw(" · <a href=\"/stories/")
+                    .num(story)
+                    .raw("\">story</a>");
             }
             m.raw("</td>");
         }
@@ -450,7 +477,9 @@ fn statements_table(m: &mut Markup, statements: &[Statement], with_article: bool
             }
         }
         if let Some(kind) = &st.speaker_kind {
-            m.raw(" <span class=\"kind\">").text(&kind.replace('_', " ")).raw("</span>");
+            m.raw(" <span class=\"kind\">")
+                .text(&kind.replace('_', " "))
+                .raw("</span>");
         }
         m.raw("</td><td>")
             .text(&st.cue)
@@ -479,7 +508,9 @@ fn entity_lists(m: &mut Markup, analysis: &serde_json::Value) {
     };
     let mut entities: BTreeMap<(String, String), usize> = BTreeMap::new();
     for e in list("entities") {
-        *entities.entry((str_of(&e, "type"), str_of(&e, "text"))).or_default() += 1;
+        *entities
+            .entry((str_of(&e, "type"), str_of(&e, "text")))
+            .or_default() += 1;
     }
     if !entities.is_empty() {
         m.raw("<section><h2>Entities</h2><ul class=\"entities\">");
@@ -515,7 +546,9 @@ pub async fn speaker(State(state): State<AppState>, Path(name): Path<String>) ->
     })
     .await?;
     let mut m = Markup::new();
-    m.raw("<h1>").text(&view.name).raw("</h1><p class=\"meta\">");
+    m.raw("<h1>")
+        .text(&view.name)
+        .raw("</h1><p class=\"meta\">");
     let facts: Vec<String> = [&view.kind, &view.role, &view.country]
         .into_iter()
         .flatten()
@@ -563,10 +596,12 @@ pub async fn search(State(state): State<AppState>, Query(p): Query<SearchQuery>)
     })
     .await?;
     let mut m = Markup::new();
-    m.raw("<h1>Search</h1><form class=\"search-page\" action=\"/search\" method=\"get\">\
-           <input type=\"search\" name=\"q\" value=\"")
-        .text(&q)
-        .raw("\" aria-label=\"Search\"><button type=\"submit\">Search</button></form>");
+    m.raw(
+        "<h1>Search</h1><form class=\"search-page\" action=\"/search\" method=\"get\">\
+           <input type=\"search\" name=\"q\" value=\"",
+    )
+    .text(&q)
+    .raw("\" aria-label=\"Search\"><button type=\"submit\">Search</button></form>");
     if !q.trim().is_empty() {
         m.raw("<h2>Articles</h2>");
         if results.articles.is_empty() {
@@ -580,7 +615,9 @@ pub async fn search(State(state): State<AppState>, Query(p): Query<SearchQuery>)
                 .text(h.title.as_deref().unwrap_or(&h.id))
                 .raw("</a>");
             if let Some(story) = h.story {
-                m.raw(" · <a href=\"/stories/").num(story).raw("\">story</a>");
+                m.raw(" · <a href=\"/stories/")
+                    .num(story)
+                    .raw("\">story</a>");
             }
             m.raw("<p class=\"snippet\">");
             snippet(&mut m, &h.snippet);
@@ -606,7 +643,11 @@ pub async fn feeds(State(state): State<AppState>) -> PageResult {
         );
         for f in &list {
             let failing = f.consecutive_failures > 0;
-            m.raw(if failing { "<tr class=\"failing\"><td>" } else { "<tr><td>" });
+            m.raw(if failing {
+                "<tr class=\"failing\"><td>"
+            } else {
+                "<tr><td>"
+            });
             m.href(Some(&f.url), f.title.as_deref().unwrap_or(&f.url));
             m.raw("</td><td>").text(f.kind).raw("</td><td>");
             match &f.last_success {
@@ -624,7 +665,9 @@ pub async fn feeds(State(state): State<AppState>) -> PageResult {
                     m.raw(" (").time(at).raw(")");
                 }
                 if failing {
-                    m.raw(" · ").num(f.consecutive_failures).raw(" failures in a row");
+                    m.raw(" · ")
+                        .num(f.consecutive_failures)
+                        .raw(" failures in a row");
                 }
             }
             m.raw("</td><td>");
@@ -636,10 +679,12 @@ pub async fn feeds(State(state): State<AppState>) -> PageResult {
                     m.raw("now");
                 }
             }
-            m.raw("</td><td><form method=\"post\" action=\"/feeds/remove\">\
-                   <input type=\"hidden\" name=\"url\" value=\"")
-                .text(&f.url)
-                .raw("\">");
+            m.raw(
+                "</td><td><form method=\"post\" action=\"/feeds/remove\">\
+                   <input type=\"hidden\" name=\"url\" value=\"",
+            )
+            .text(&f.url)
+            .raw("\">");
             token_field(&mut m, &state);
             m.raw("<button type=\"submit\">Remove</button></form></td></tr>");
         }
@@ -684,8 +729,12 @@ pub async fn feeds_add(
     Form(f): Form<FeedForm>,
 ) -> Result<Redirect, PageError> {
     check_form_token(&state, f.token.as_deref())?;
-    let feed = queries::new_feed(&f.url, f.kind.as_deref(), f.title).map_err(ApiError::bad_request)?;
-    blocking(&state, move |t| Ok(t.store().add_feed(&feed, Utc::now())?)).await?;
+    let feed =
+        queries::new_feed(&f.url, f.kind.as_deref(), f.title).map_err(ApiError::bad_request)?;
+    blocking(&state, move |t| {
+        Ok(t.store().add_feed(&feed, Utc::now())?)
+    })
+    .await?;
     Ok(Redirect::to("/feeds"))
 }
 

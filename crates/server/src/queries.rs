@@ -14,6 +14,9 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
 use store::{Store, StoryId};
 
+/// Stories whose articles a speaker page examines besides those that mention the name.
+const RECENT_STORIES: usize = 30;
+
 /// Bars in a story's coverage chart.
 pub const COVERAGE_BINS: usize = 16;
 
@@ -147,7 +150,10 @@ fn span_text(v: Option<&Value>) -> Option<String> {
 }
 
 /// The statements the stored analysis of `id` holds.
-pub fn statements_in(store: &dyn Store, id: &ArticleId) -> Result<Vec<Statement>, store::StoreError> {
+pub fn statements_in(
+    store: &dyn Store,
+    id: &ArticleId,
+) -> Result<Vec<Statement>, store::StoreError> {
     let Some(stored) = store.article(id)? else {
         return Ok(Vec::new());
     };
@@ -223,7 +229,7 @@ pub fn speaker(store: &dyn Store, name: &str, limit: usize) -> Result<SpeakerVie
             candidates.push(hit.id);
         }
     }
-    for s in store.stories(100)? {
+    for s in store.stories(RECENT_STORIES)? {
         for id in store.story_articles(s.id)? {
             if seen.insert(id.clone()) {
                 candidates.push(id);
@@ -232,17 +238,14 @@ pub fn speaker(store: &dyn Store, name: &str, limit: usize) -> Result<SpeakerVie
     }
     let mut statements = Vec::new();
     for id in &candidates {
-        statements.extend(
-            statements_in(store, id)?
-                .into_iter()
-                .filter(|s| s.speaker.as_deref().map(|n| n.trim().to_lowercase()) == Some(wanted.clone())),
-        );
+        statements.extend(statements_in(store, id)?.into_iter().filter(|s| {
+            s.speaker.as_deref().map(|n| n.trim().to_lowercase()) == Some(wanted.clone())
+        }));
     }
     statements.sort_by_key(|s| s.published);
     statements.truncate(limit);
-    let first_some = |f: fn(&Statement) -> Option<&String>| {
-        statements.iter().find_map(|s| f(s).cloned())
-    };
+    let first_some =
+        |f: fn(&Statement) -> Option<&String>| statements.iter().find_map(|s| f(s).cloned());
     Ok(SpeakerView {
         name: statements
             .first()
@@ -291,12 +294,8 @@ pub fn search(store: &dyn Store, q: &str, limit: usize) -> Result<SearchResults,
     for hit in store.search(q, limit)? {
         let story = store.story_of(&hit.id)?.map(|s| s.0);
         for st in statements_in(store, &hit.id)? {
-            let hay = format!(
-                "{} {}",
-                st.speaker.as_deref().unwrap_or(""),
-                st.content
-            )
-            .to_lowercase();
+            let hay =
+                format!("{} {}", st.speaker.as_deref().unwrap_or(""), st.content).to_lowercase();
             if words.iter().all(|w| hay.contains(w.as_str())) {
                 results.statements.push(st);
             }
@@ -356,7 +355,9 @@ pub fn new_feed(
 ) -> Result<store::NewFeed, String> {
     let parsed = url::Url::parse(url.trim()).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!("`{url}`: only http and https addresses can be followed"));
+        return Err(format!(
+            "`{url}`: only http and https addresses can be followed"
+        ));
     }
     let telegram = parsed.host_str() == Some("t.me");
     let kind = match kind.map(str::trim).filter(|k| !k.is_empty()) {
@@ -366,7 +367,9 @@ pub fn new_feed(
             .ok_or_else(|| format!("unknown kind `{k}` (feed, telegram or page)"))?,
     };
     if kind == store::FeedKind::Telegram && !telegram {
-        return Err(format!("`{url}` is not a Telegram channel (https://t.me/s/NAME)"));
+        return Err(format!(
+            "`{url}` is not a Telegram channel (https://t.me/s/NAME)"
+        ));
     }
     let mut feed = store::NewFeed::new(parsed.to_string(), kind);
     feed.title = title.filter(|t| !t.trim().is_empty());

@@ -12,7 +12,7 @@
 //!   TOKEN` and every form post a `token` field; [`check_listen`] refuses to listen beyond
 //!   loopback without one, because there anyone on the network could write.
 
-use crate::{AppState, ApiError, ServerError};
+use crate::{ApiError, AppState, ServerError};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -54,9 +54,18 @@ pub fn check_listen(addr: SocketAddr, token: Option<&str>) -> Result<(), ServerE
 pub async fn headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::HeaderName::from_static("cross-origin-opener-policy"),
@@ -66,7 +75,10 @@ pub async fn headers(req: Request, next: Next) -> Response {
 }
 
 fn is_write(m: &Method) -> bool {
-    matches!(*m, Method::POST | Method::PUT | Method::PATCH | Method::DELETE)
+    matches!(
+        *m,
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    )
 }
 
 /// Refuses cross-site writes, and API writes without the token when one is configured.

@@ -48,13 +48,16 @@
 
 pub mod copy;
 mod error;
+pub mod jobs;
 pub mod postgres;
 pub mod sqlite;
 pub mod testsuite;
+pub mod timed;
 mod types;
 
 pub use self::postgres::PgStore;
 pub use error::{ErrorKind, Result, StoreError};
+pub use jobs::{CommitGuard, Committed, Job, JobCounts, JobKind, JobOutcome, NewJob};
 pub use sqlite::{SqliteConfig, SqliteStore, Synchronous};
 pub use types::{
     Analysis, FeedHealth, FeedKind, FeedRecord, FetchOutcome, FetchRecord, Inserted, NewFeed,
@@ -153,4 +156,53 @@ pub trait Store: Send + Sync {
     /// members (stored articles), in one transaction; later `create_story` ids follow the
     /// highest. False, changing nothing, when a story with that id exists.
     fn import_story(&self, story: &Story, members: &[StoryMember]) -> Result<bool>;
+
+    // Jobs, for workers sharing one store (see [`jobs`]). `now` is the worker's clock.
+    /// Adds the jobs whose keys are not there yet (in any state), queued to run from `now`;
+    /// returns how many were added.
+    fn enqueue_jobs(&self, jobs: &[NewJob], now: DateTime<Utc>) -> Result<usize>;
+    /// Claims up to `limit` jobs of the given kinds, oldest first: queued ones due by `now`,
+    /// and running ones whose lease expired (their worker died). Each claim counts an attempt
+    /// and leases the job to `worker` until `now + lease`. Two workers never get the same job
+    /// from overlapping claims.
+    fn claim_jobs(
+        &self,
+        worker: &str,
+        kinds: &[JobKind],
+        limit: usize,
+        lease: std::time::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Job>>;
+    /// Extends the leases `worker` still holds among `ids` to `now + lease`; returns how many.
+    fn renew_lease(
+        &self,
+        worker: &str,
+        ids: &[i64],
+        lease: std::time::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<usize>;
+    /// Ends a job `worker` holds; false, changing nothing, when another worker has taken it
+    /// over (the lease ran out and was claimed again) or it is not running.
+    fn finish_job(
+        &self,
+        worker: &str,
+        id: i64,
+        outcome: &JobOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Puts every job `worker` holds back in the queue (not counted as an attempt), for a
+    /// worker that stops; returns how many.
+    fn release_jobs(&self, worker: &str) -> Result<usize>;
+    fn job_counts(&self) -> Result<JobCounts>;
+
+    // Committing from several processes.
+    /// Serializes committers across every process sharing the store, until the guard is
+    /// dropped: a PostgreSQL advisory lock; a no-op for SQLite, whose writes in one process
+    /// are serialized by its connection's mutex.
+    fn commit_lock(&self) -> Result<Box<dyn CommitGuard + '_>>;
+    /// The storage order (`seq`) of the latest stored article, 0 when there is none.
+    fn last_article_seq(&self) -> Result<i64>;
+    /// Articles stored after `seq`, in storage order, at most `limit`, with their analysis,
+    /// first story and terms: what another process committed since a tracker last looked.
+    fn committed_after(&self, seq: i64, limit: usize) -> Result<Vec<Committed>>;
 }

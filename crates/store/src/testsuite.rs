@@ -41,6 +41,13 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("stories", stories),
     ("sightings_copies_and_terms", sightings_copies_and_terms),
     ("export_and_import", export_and_import),
+    ("jobs_claim_once_and_finish", jobs_claim_once_and_finish),
+    ("jobs_expired_lease_moves_on", jobs_expired_lease_moves_on),
+    ("jobs_retry_fail_and_release", jobs_retry_fail_and_release),
+    (
+        "committed_after_and_commit_lock",
+        committed_after_and_commit_lock,
+    ),
 ];
 
 /// Runs every check against fresh stores from `make`.
@@ -871,4 +878,228 @@ pub fn copy_into_a_store_with_articles(from: &dyn Store, to: &dyn Store) {
     );
     let again = ok("copy again", crate::copy::copy_all(from, to, &mut |_| {}));
     assert_eq!(again.new_total(), 0, "{again:?}");
+}
+
+fn job(kind: crate::JobKind, key: &str) -> crate::NewJob {
+    crate::NewJob {
+        kind,
+        key: key.to_string(),
+        payload: format!("payload of {key}"),
+    }
+}
+
+const LEASE: std::time::Duration = std::time::Duration::from_secs(30);
+
+pub fn jobs_claim_once_and_finish(s: &dyn Store) {
+    use crate::{JobKind, JobOutcome};
+    let jobs = [
+        job(JobKind::Article, "a1"),
+        job(JobKind::Article, "a2"),
+        job(JobKind::Article, "a1"),
+        job(JobKind::Feed, "f1"),
+    ];
+    assert_eq!(
+        ok("enqueue", s.enqueue_jobs(&jobs, at(0))),
+        3,
+        "same key, one job"
+    );
+    assert_eq!(ok("enqueue again", s.enqueue_jobs(&jobs, at(1))), 0);
+    let all = [JobKind::Article, JobKind::Feed];
+    let first = ok(
+        "claim",
+        s.claim_jobs("w1", &[JobKind::Article], 1, LEASE, at(2)),
+    );
+    assert_eq!(first.len(), 1);
+    assert_eq!((first[0].key.as_str(), first[0].attempts), ("a1", 1));
+    assert_eq!(first[0].payload, "payload of a1");
+    assert_eq!(first[0].lease_until, at(32));
+    let second = ok("claim", s.claim_jobs("w2", &all, 10, LEASE, at(3)));
+    let keys: Vec<&str> = second.iter().map(|j| j.key.as_str()).collect();
+    assert_eq!(keys, ["a2", "f1"], "a held job is not claimed again");
+    assert!(ok("claim", s.claim_jobs("w3", &all, 10, LEASE, at(4))).is_empty());
+    assert!(ok(
+        "finish",
+        s.finish_job("w1", first[0].id, &JobOutcome::Done, at(5))
+    ));
+    assert!(
+        !ok(
+            "finish twice",
+            s.finish_job("w1", first[0].id, &JobOutcome::Done, at(6))
+        ),
+        "a finished job is not finished again"
+    );
+    assert!(
+        !ok(
+            "finish by another",
+            s.finish_job("w1", second[0].id, &JobOutcome::Done, at(6))
+        ),
+        "only the lease holder finishes a job"
+    );
+    let c = ok("counts", s.job_counts());
+    assert_eq!((c.queued, c.running, c.done, c.failed), (0, 2, 1, 0));
+    assert_eq!(c.open(), 2);
+    assert_eq!(
+        ok(
+            "enqueue done key",
+            s.enqueue_jobs(&[job(JobKind::Article, "a1")], at(7))
+        ),
+        0,
+        "a done job's key is not enqueued again"
+    );
+}
+
+pub fn jobs_expired_lease_moves_on(s: &dyn Store) {
+    use crate::{JobKind, JobOutcome};
+    ok(
+        "enqueue",
+        s.enqueue_jobs(&[job(JobKind::Article, "a1")], at(0)),
+    );
+    let kinds = [JobKind::Article];
+    let mine = ok("claim", s.claim_jobs("dead", &kinds, 5, LEASE, at(0)));
+    assert_eq!(mine.len(), 1);
+    assert!(ok(
+        "before expiry",
+        s.claim_jobs("w2", &kinds, 5, LEASE, at(29))
+    )
+    .is_empty());
+    assert_eq!(
+        ok("renew", s.renew_lease("dead", &[mine[0].id], LEASE, at(20))),
+        1
+    );
+    assert!(
+        ok("renewed", s.claim_jobs("w2", &kinds, 5, LEASE, at(45))).is_empty(),
+        "a renewed lease holds until now + lease"
+    );
+    let taken = ok("after expiry", s.claim_jobs("w2", &kinds, 5, LEASE, at(51)));
+    assert_eq!(
+        taken.len(),
+        1,
+        "an expired lease is claimed by another worker"
+    );
+    assert_eq!((taken[0].id, taken[0].attempts), (mine[0].id, 2));
+    assert_eq!(
+        ok(
+            "renew lost",
+            s.renew_lease("dead", &[mine[0].id], LEASE, at(52))
+        ),
+        0,
+        "a lost lease is not renewed"
+    );
+    assert!(
+        !ok(
+            "finish lost",
+            s.finish_job("dead", mine[0].id, &JobOutcome::Done, at(53))
+        ),
+        "a worker whose lease was taken over cannot finish the job"
+    );
+    assert_eq!(ok("release lost", s.release_jobs("dead")), 0);
+    assert!(ok(
+        "finish",
+        s.finish_job("w2", taken[0].id, &JobOutcome::Done, at(54))
+    ));
+    let c = ok("counts", s.job_counts());
+    assert_eq!((c.queued, c.running, c.done), (0, 0, 1));
+}
+
+pub fn jobs_retry_fail_and_release(s: &dyn Store) {
+    use crate::{JobKind, JobOutcome};
+    let jobs = [
+        job(JobKind::Article, "a1"),
+        job(JobKind::Article, "a2"),
+        job(JobKind::Feed, "f1"),
+    ];
+    ok("enqueue", s.enqueue_jobs(&jobs, at(0)));
+    assert!(
+        ok("kind filter", s.claim_jobs("w", &[], 5, LEASE, at(0))).is_empty(),
+        "no kinds, no jobs"
+    );
+    let feeds = ok(
+        "feeds",
+        s.claim_jobs("w", &[JobKind::Feed], 5, LEASE, at(0)),
+    );
+    assert_eq!(feeds.len(), 1);
+    let retry = JobOutcome::Retry {
+        error: "timed out".into(),
+        at: at(100),
+    };
+    assert!(ok("retry", s.finish_job("w", feeds[0].id, &retry, at(1))));
+    assert!(ok(
+        "not yet",
+        s.claim_jobs("w", &[JobKind::Feed], 5, LEASE, at(99))
+    )
+    .is_empty());
+    let again = ok(
+        "due",
+        s.claim_jobs("w", &[JobKind::Feed], 5, LEASE, at(100)),
+    );
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].attempts, 2);
+    assert_eq!(again[0].last_error.as_deref(), Some("timed out"));
+    let failed = JobOutcome::Failed {
+        error: "gave up".into(),
+    };
+    assert!(ok("fail", s.finish_job("w", again[0].id, &failed, at(101))));
+    let articles = ok(
+        "articles",
+        s.claim_jobs("w", &[JobKind::Article], 5, LEASE, at(102)),
+    );
+    assert_eq!(articles.len(), 2);
+    assert_eq!(ok("release", s.release_jobs("w")), 2);
+    let c = ok("counts", s.job_counts());
+    assert_eq!((c.queued, c.running, c.done, c.failed), (2, 0, 0, 1));
+    let back = ok(
+        "reclaim",
+        s.claim_jobs("w2", &[JobKind::Article], 5, LEASE, at(103)),
+    );
+    assert_eq!(back.len(), 2, "released jobs are claimable at once");
+    assert!(
+        back.iter().all(|j| j.attempts == 1),
+        "a release is not counted as an attempt"
+    );
+}
+
+pub fn committed_after_and_commit_lock(s: &dyn Store) {
+    assert_eq!(ok("empty", s.last_article_seq()), 0);
+    for n in 1..=3 {
+        ok("insert", s.insert_article(&sample_article(n), at(n as i64)));
+    }
+    let story = ok("story", s.create_story(Some("S"), at(0)));
+    ok("add", s.add_to_story(story, &ArticleId::new("a2"), at(2)));
+    ok(
+        "terms",
+        s.put_article_terms(&ArticleId::new("a2"), &[1, 2, 3]),
+    );
+    ok(
+        "analysis",
+        s.put_analysis(&Analysis {
+            article: ArticleId::new("a2"),
+            pipeline_version: "v1".into(),
+            json: "{\"x\":1}".into(),
+            analyzed: at(3),
+        }),
+    );
+    let all = ok("all", s.committed_after(0, 10));
+    let ids: Vec<&str> = all.iter().map(|c| c.article.article.id.as_str()).collect();
+    assert_eq!(ids, ["a1", "a2", "a3"], "in storage order");
+    assert!(all.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(ok("last", s.last_article_seq()), all[2].seq);
+    assert_eq!(all[1].story, Some(story));
+    assert_eq!(all[1].terms.as_deref(), Some(&[1u8, 2, 3][..]));
+    assert_eq!(all[1].analysis.as_deref(), Some("{\"x\":1}"));
+    assert_eq!(
+        (
+            all[0].story,
+            all[0].terms.as_ref(),
+            all[0].analysis.as_ref()
+        ),
+        (None, None, None)
+    );
+    let after = ok("after", s.committed_after(all[0].seq, 1));
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0].article.article.id.as_str(), "a2");
+    assert!(ok("none", s.committed_after(all[2].seq, 10)).is_empty());
+    for _ in 0..2 {
+        let mut guard = ok("lock", s.commit_lock());
+        ok("check", guard.check());
+    }
 }

@@ -17,5 +17,6 @@
 //! assert_eq!(first.story, second.story);
 //! ```
 
+pub mod claims;
 pub mod stance;
 pub mod stories;

@@ -85,7 +85,7 @@ impl Features {
 
 const STOPWORDS: &str = include_str!("../data/stopwords.txt");
 
-fn is_stopword(w: &str) -> bool {
+pub(crate) fn is_stopword(w: &str) -> bool {
     use std::collections::HashSet;
     use std::sync::LazyLock;
     static SET: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {

@@ -33,10 +33,14 @@ fn chromedriver() -> Option<PathBuf> {
 }
 
 fn chromium() -> Option<PathBuf> {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_file())
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.is_file())
 }
 
 /// Kills chromedriver however the test ends.
@@ -148,7 +152,9 @@ async fn steps(c: &fantoccini::Client, base: &str) -> Result<(), String> {
     })
     .await
     .map_err(|e| e.to_string())?;
-    c.goto(&format!("{base}/stories/{id}")).await.map_err(err("open story"))?;
+    c.goto(&format!("{base}/stories/{id}"))
+        .await
+        .map_err(err("open story"))?;
     let claims = c
         .wait()
         .at_most(WAIT)
@@ -161,7 +167,9 @@ async fn steps(c: &fantoccini::Client, base: &str) -> Result<(), String> {
     }
 
     // 3. An article posted to the API appears on the open front page without a reload.
-    c.goto(&format!("{base}/")).await.map_err(err("open / again"))?;
+    c.goto(&format!("{base}/"))
+        .await
+        .map_err(err("open / again"))?;
     c.wait()
         .at_most(WAIT)
         .for_element(Locator::Css("html[data-live='ready']"))
@@ -185,7 +193,10 @@ async fn steps(c: &fantoccini::Client, base: &str) -> Result<(), String> {
     .await
     .map_err(|e| e.to_string())?;
     if posted.status != 201 {
-        return Err(format!("POST /api/articles: {} {}", posted.status, posted.body));
+        return Err(format!(
+            "POST /api/articles: {} {}",
+            posted.status, posted.body
+        ));
     }
     let xpath = format!("//ul[@id='live-list']//a[contains(., '{word}')]");
     let live = c
@@ -196,7 +207,9 @@ async fn steps(c: &fantoccini::Client, base: &str) -> Result<(), String> {
         .map_err(err("the new article in the live list"))?;
     let shown = live.text().await.map_err(err("read live item"))?;
     if shown != title {
-        return Err(format!("the title is not shown as text: {shown:?} (expected {title:?})"));
+        return Err(format!(
+            "the title is not shown as text: {shown:?} (expected {title:?})"
+        ));
     }
     let in_list = format!("//ol[@id='stories']//a[contains(., '{word}')]");
     c.wait()
@@ -213,8 +226,13 @@ async fn steps(c: &fantoccini::Client, base: &str) -> Result<(), String> {
     }
 
     // 4. The <script> title is text on the article page too, and no script ran.
-    let article = posted.json()["article"].as_str().unwrap_or_default().to_string();
-    c.goto(&format!("{base}/articles/{article}")).await.map_err(err("open article"))?;
+    let article = posted.json()["article"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    c.goto(&format!("{base}/articles/{article}"))
+        .await
+        .map_err(err("open article"))?;
     let h1 = c
         .wait()
         .at_most(WAIT)

@@ -14,7 +14,13 @@ fn open_stream(base: &str) -> mpsc::Receiver<String> {
         .call()
         .expect("event stream");
     assert_eq!(res.status().as_u16(), 200);
-    let ct = res.headers().get("content-type").unwrap().to_str().unwrap().to_string();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(ct.starts_with("text/event-stream"), "{ct}");
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -45,7 +51,10 @@ fn wait_for(rx: &mpsc::Receiver<String>, want: impl Fn(&str) -> bool) -> Option<
 fn a_posted_article_arrives_on_the_event_stream() {
     let s = shared();
     let rx = open_stream(&s.base);
-    assert!(wait_for(&rx, |l| l == "event: ready").is_some(), "no ready event");
+    assert!(
+        wait_for(&rx, |l| l == "event: ready").is_some(),
+        "no ready event"
+    );
     let word = unique("Velm");
     let r = post_json(
         &format!("{}/api/articles", s.base),
@@ -56,7 +65,8 @@ fn a_posted_article_arrives_on_the_event_stream() {
     let id = r.json()["article"].as_str().unwrap().to_string();
     let data = wait_for(&rx, |l| l.starts_with("data:") && l.contains(&word))
         .expect("the article's event");
-    let event: serde_json::Value = serde_json::from_str(data.trim_start_matches("data:").trim()).unwrap();
+    let event: serde_json::Value =
+        serde_json::from_str(data.trim_start_matches("data:").trim()).unwrap();
     assert_eq!(event["type"], "article");
     assert_eq!(event["id"], id.as_str());
     assert_eq!(event["source"], "SSE Test");
@@ -65,7 +75,10 @@ fn a_posted_article_arrives_on_the_event_stream() {
 
 #[test]
 fn shutdown_ends_open_event_streams() {
-    let s = start(shared().tracker.clone(), server::Config::new("127.0.0.1:0".parse().unwrap()));
+    let s = start(
+        shared().tracker.clone(),
+        server::Config::new("127.0.0.1:0".parse().unwrap()),
+    );
     let rx = open_stream(&s.base);
     assert!(wait_for(&rx, |l| l == "event: ready").is_some());
     // With a stream open, stopping must still return (graceful shutdown ends the stream).

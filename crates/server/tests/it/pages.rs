@@ -9,8 +9,14 @@ const OUR_SCRIPT: &str = "<script src=\"/static/app.js\" defer></script>";
 fn assert_no_markup_from_feeds(page: &str, what: &str) {
     let rest = page.replacen(OUR_SCRIPT, "", 1);
     let lower = rest.to_ascii_lowercase();
-    assert!(!lower.contains("<script"), "{what} has a raw <script: {page}");
-    assert!(!lower.contains("href=\"javascript:"), "{what} links to javascript: {page}");
+    assert!(
+        !lower.contains("<script"),
+        "{what} has a raw <script: {page}"
+    );
+    assert!(
+        !lower.contains("href=\"javascript:"),
+        "{what} links to javascript: {page}"
+    );
     assert!(!lower.contains("<img"), "{what} has a raw <img: {page}");
 }
 
@@ -33,7 +39,11 @@ fn the_story_page_has_claims_statements_and_folded_copies() {
     let r = get(&format!("{}/stories/{id}", s.base));
     assert_eq!(r.status, 200);
     assert!(r.body.contains("id=\"claims\""), "{}", r.body);
-    assert!(r.body.contains("No claims yet"), "no claims are invented: {}", r.body);
+    assert!(
+        r.body.contains("No claims yet"),
+        "no claims are invented: {}",
+        r.body
+    );
     assert!(r.body.contains("id=\"timeline\""));
     assert!(r.body.contains("class=\"statement\""));
     assert!(r.body.contains("<details class=\"copies\">"), "{}", r.body);
@@ -50,7 +60,11 @@ fn the_article_page_marks_spans_by_code_points() {
     let r = get(&format!("{}/articles/{article}", s.base));
     assert_eq!(r.status, 200);
     for class in ["cue", "quote", "ent ent-", "time"] {
-        assert!(r.body.contains(&format!("<span class=\"{class}")), "{class}: {}", r.body);
+        assert!(
+            r.body.contains(&format!("<span class=\"{class}")),
+            "{class}: {}",
+            r.body
+        );
     }
     // A quote with curly quotes and an accented name: marks must still fall on the words.
     let word = unique("Ostrava");
@@ -90,7 +104,11 @@ fn hostile_titles_and_bodies_are_shown_as_text_everywhere() {
         .as_array()
         .unwrap()
         .iter()
-        .find_map(|a| a["speaker"]["name"].as_str().or(a["source"]["text"].as_str()))
+        .find_map(|a| {
+            a["speaker"]["name"]
+                .as_str()
+                .or(a["source"]["text"].as_str())
+        })
         .unwrap_or("nobody")
         .to_string();
     let pages = [
@@ -98,9 +116,9 @@ fn hostile_titles_and_bodies_are_shown_as_text_everywhere() {
         format!("/stories/{story}"),
         format!("/articles/{id}"),
         format!("/search?q={word}"),
-        format!("/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E"),
+        "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E".to_string(),
         format!("/speakers/{}", server::html::segment(&speaker)),
-        format!("/speakers/%3Cscript%3Ealert(7)%3C%2Fscript%3E"),
+        "/speakers/%3Cscript%3Ealert(7)%3C%2Fscript%3E".to_string(),
         "/feeds".to_string(),
     ];
     for p in &pages {
@@ -109,8 +127,14 @@ fn hostile_titles_and_bodies_are_shown_as_text_everywhere() {
         assert_no_markup_from_feeds(&r.body, p);
     }
     let article = get(&format!("{}/articles/{id}", s.base)).body;
-    assert!(article.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{article}");
-    assert!(article.contains("&lt;script&gt;alert(5)&lt;/script&gt;"), "{article}");
+    assert!(
+        article.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{article}"
+    );
+    assert!(
+        article.contains("&lt;script&gt;alert(5)&lt;/script&gt;"),
+        "{article}"
+    );
     // The javascript: address is not a link; it is not even shown as one.
     assert!(!article.contains("alert(3)\""), "{article}");
 }
@@ -123,7 +147,10 @@ fn feeds_page_forms_add_and_remove_subscriptions() {
     let r = post(
         &format!("{}/feeds", s.base),
         &form,
-        &[("content-type", "application/x-www-form-urlencoded"), ("sec-fetch-site", "same-origin")],
+        &[
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("sec-fetch-site", "same-origin"),
+        ],
     );
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(r.header("location"), Some("/feeds"));
@@ -144,9 +171,15 @@ fn static_files_are_served_with_their_types() {
     let s = shared();
     let js = get(&format!("{}/static/app.js", s.base));
     assert_eq!(js.status, 200);
-    assert!(js.header("content-type").unwrap().starts_with("text/javascript"));
+    assert!(js
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/javascript"));
     assert!(js.body.contains("EventSource(\"/api/events\")"));
-    assert!(!js.body.contains("innerHTML"), "the script inserts text, never HTML");
+    assert!(
+        !js.body.contains("innerHTML"),
+        "the script inserts text, never HTML"
+    );
     let css = get(&format!("{}/static/style.css", s.base));
     assert!(css.header("content-type").unwrap().starts_with("text/css"));
 }

@@ -7,12 +7,28 @@ use serde_json::json;
 #[test]
 fn every_response_has_the_security_headers() {
     let s = shared();
-    for path in ["/", "/feeds", "/api/stories", "/api/nothing", "/static/app.js", "/stories/x"] {
+    for path in [
+        "/",
+        "/feeds",
+        "/api/stories",
+        "/api/nothing",
+        "/static/app.js",
+        "/stories/x",
+    ] {
         let r = get(&format!("{}{path}", s.base));
-        let csp = r.header("content-security-policy").unwrap_or_else(|| panic!("{path}: no CSP"));
+        let csp = r
+            .header("content-security-policy")
+            .unwrap_or_else(|| panic!("{path}: no CSP"));
         assert!(csp.contains("default-src 'self'"), "{path}: {csp}");
-        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
-        assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{path}");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
+        assert_eq!(
+            r.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
         assert_eq!(r.header("referrer-policy"), Some("no-referrer"), "{path}");
     }
 }
@@ -44,7 +60,10 @@ fn the_guard_refuses_non_loopback_addresses_without_a_token() {
     let err = server::serve_blocking(config, shared().tracker.clone(), |_| {
         panic!("must not listen")
     });
-    assert!(matches!(err, Err(server::ServerError::TokenRequired { .. })), "{err:?}");
+    assert!(
+        matches!(err, Err(server::ServerError::TokenRequired { .. })),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -62,7 +81,11 @@ fn with_a_token_writes_need_it_and_reads_do_not() {
     assert_eq!(r.status, 401, "{}", r.body);
     assert_eq!(r.header("www-authenticate"), Some("Bearer"));
     assert!(r.json()["error"].as_str().unwrap().contains("Bearer"));
-    let r = post(&feeds, &body, &[ct, ("authorization", "Bearer wrong-token-0123456789")]);
+    let r = post(
+        &feeds,
+        &body,
+        &[ct, ("authorization", "Bearer wrong-token-0123456789")],
+    );
     assert_eq!(r.status, 401);
     let auth = format!("Bearer {TOKEN}");
     let r = post(&feeds, &body, &[ct, ("authorization", &auth)]);
@@ -76,11 +99,20 @@ fn with_a_token_writes_need_it_and_reads_do_not() {
     assert_eq!(delete(&del, &[("authorization", &auth)]).status, 200);
 
     // The feeds page asks for the token, and a form post without it is refused.
-    assert!(get(&format!("{}/feeds", s.base)).body.contains("name=\"token\""));
+    assert!(get(&format!("{}/feeds", s.base))
+        .body
+        .contains("name=\"token\""));
     let form = [("content-type", "application/x-www-form-urlencoded")];
-    let r = post(&format!("{}/feeds", s.base), "url=https%3A%2F%2Fexample.com%2Ff", &form);
+    let r = post(
+        &format!("{}/feeds", s.base),
+        "url=https%3A%2F%2Fexample.com%2Ff",
+        &form,
+    );
     assert_eq!(r.status, 401);
-    let ok = format!("url=https%3A%2F%2F{}.example%2Ff&token={TOKEN}", unique("tokform"));
+    let ok = format!(
+        "url=https%3A%2F%2F{}.example%2Ff&token={TOKEN}",
+        unique("tokform")
+    );
     assert_eq!(post(&format!("{}/feeds", s.base), &ok, &form).status, 303);
     s.stop().unwrap();
 }
@@ -97,6 +129,12 @@ fn cross_site_writes_are_refused() {
         ],
     );
     assert_eq!(r.status, 403, "{}", r.body);
-    let r = post_json(&format!("{}/api/feeds", s.base), &json!({"url": "https://evil.example/"}));
-    assert_eq!(r.status, 201, "no Sec-Fetch-Site (not a browser) is allowed on loopback");
+    let r = post_json(
+        &format!("{}/api/feeds", s.base),
+        &json!({"url": "https://evil.example/"}),
+    );
+    assert_eq!(
+        r.status, 201,
+        "no Sec-Fetch-Site (not a browser) is allowed on loopback"
+    );
 }

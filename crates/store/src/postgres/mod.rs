@@ -27,6 +27,7 @@ mod articles;
 mod copies;
 mod export;
 mod feeds;
+mod jobs;
 mod migrations;
 mod stories;
 
@@ -58,6 +59,8 @@ pub struct PgStore {
     schema: Option<String>,
     location: String,
     idle: Mutex<Vec<Client>>,
+    /// The connection that takes the commit lock, kept between batches.
+    lock_client: Mutex<Option<Client>>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -102,6 +105,7 @@ impl PgStore {
             schema: schema.map(str::to_string),
             location,
             idle: Mutex::new(Vec::new()),
+            lock_client: Mutex::new(None),
         };
         let mut client = store.new_client().map_err(|k| match k {
             ErrorKind::Query { source, .. } => open_err(&store.location, source),
@@ -431,6 +435,124 @@ impl Store for PgStore {
     }
     fn import_story(&self, story: &Story, members: &[StoryMember]) -> Result<bool> {
         self.write(|tx| export::import_story(tx, story, members))
+    }
+
+    fn enqueue_jobs(&self, list: &[crate::NewJob], now: DateTime<Utc>) -> Result<usize> {
+        self.write(|tx| jobs::enqueue(tx, list, now))
+    }
+    fn claim_jobs(
+        &self,
+        worker: &str,
+        kinds: &[crate::JobKind],
+        n: usize,
+        lease: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<crate::Job>> {
+        self.write(|tx| jobs::claim(tx, worker, kinds, n, lease, now))
+    }
+    fn renew_lease(
+        &self,
+        worker: &str,
+        ids: &[i64],
+        lease: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        self.write(|tx| jobs::renew(tx, worker, ids, lease, now))
+    }
+    fn finish_job(
+        &self,
+        worker: &str,
+        id: i64,
+        outcome: &crate::JobOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.write(|tx| jobs::finish(tx, worker, id, outcome, now))
+    }
+    fn release_jobs(&self, worker: &str) -> Result<usize> {
+        self.write(|tx| jobs::release(tx, worker))
+    }
+    fn job_counts(&self) -> Result<crate::JobCounts> {
+        self.read(jobs::counts)
+    }
+    fn commit_lock(&self) -> Result<Box<dyn crate::CommitGuard + '_>> {
+        let cached = self
+            .lock_client
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let mut client = match cached {
+            Some(c) if !c.is_closed() => c,
+            _ => self
+                .new_client()
+                .map_err(|k| StoreError::new(&self.location, k))?,
+        };
+        client
+            .execute(jobs::LOCK_SQL, &[&jobs::COMMIT_LOCK_CLASS])
+            .map_err(|e| StoreError::new(&self.location, q("taking the commit lock")(e)))?;
+        Ok(Box::new(PgCommitGuard {
+            store: self,
+            client: Some(client),
+        }))
+    }
+    fn last_article_seq(&self) -> Result<i64> {
+        self.read(jobs::last_seq)
+    }
+    fn committed_after(&self, seq: i64, n: usize) -> Result<Vec<crate::Committed>> {
+        self.read(|c| jobs::committed_after(c, seq, n))
+    }
+}
+
+/// The commit lock, held by its own connection: a session-level advisory lock lives as long
+/// as the connection, so a process that dies (or loses the connection) releases it.
+struct PgCommitGuard<'a> {
+    store: &'a PgStore,
+    client: Option<Client>,
+}
+
+impl crate::CommitGuard for PgCommitGuard<'_> {
+    fn check(&mut self) -> Result<()> {
+        let lost = |detail: &str| {
+            StoreError::new(
+                &self.store.location,
+                ErrorKind::Query {
+                    op: "holding the commit lock",
+                    source: detail.to_string().into(),
+                },
+            )
+        };
+        let Some(client) = self.client.as_mut() else {
+            return Err(lost("the lock was already released"));
+        };
+        match client.is_valid(Duration::from_secs(5)) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.client = None;
+                Err(lost(&format!(
+                    "the connection holding it was lost: {}",
+                    PgError(e)
+                )))
+            }
+        }
+    }
+}
+
+impl Drop for PgCommitGuard<'_> {
+    fn drop(&mut self) {
+        let Some(mut client) = self.client.take() else {
+            return;
+        };
+        // Unlocked: keep the connection for the next batch. Failed: dropping it closes the
+        // session, which releases the lock on the server.
+        if client
+            .execute(jobs::UNLOCK_SQL, &[&jobs::COMMIT_LOCK_CLASS])
+            .is_ok()
+        {
+            *self
+                .store
+                .lock_client
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = Some(client);
+        }
     }
 }
 

@@ -167,6 +167,32 @@ CREATE TABLE article_terms (
 );
 ",
     },
+    Migration {
+        version: 7,
+        name: "jobs",
+        // The work queue shared by workers: `key` makes enqueueing idempotent, a lease
+        // (`lease_owner`, `lease_until`) marks a claimed job, and an expired lease makes it
+        // claimable again. `jobs_open` keeps claiming cheap however many jobs are done.
+        sql: "
+CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('feed', 'article')),
+    key TEXT NOT NULL UNIQUE,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'queued'
+        CHECK (state IN ('queued', 'running', 'done', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    lease_owner TEXT,
+    lease_until INTEGER,
+    run_after INTEGER NOT NULL,
+    last_error TEXT,
+    created INTEGER NOT NULL,
+    finished INTEGER
+);
+CREATE INDEX jobs_open ON jobs (id) WHERE state IN ('queued', 'running');
+CREATE INDEX jobs_lease_owner ON jobs (lease_owner) WHERE lease_owner IS NOT NULL;
+",
+    },
 ];
 
 /// The schema version this build writes.

@@ -18,6 +18,7 @@ pub(crate) mod articles;
 mod copies;
 mod export;
 mod feeds;
+mod jobs;
 mod migrations;
 mod stories;
 
@@ -320,5 +321,52 @@ impl Store for SqliteStore {
     }
     fn import_story(&self, story: &Story, members: &[crate::types::StoryMember]) -> Result<bool> {
         self.write(|tx| export::import_story(tx, story, members))
+    }
+
+    fn enqueue_jobs(&self, list: &[crate::NewJob], now: DateTime<Utc>) -> Result<usize> {
+        self.write(|tx| jobs::enqueue(tx, list, now))
+    }
+    fn claim_jobs(
+        &self,
+        worker: &str,
+        kinds: &[crate::JobKind],
+        n: usize,
+        lease: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<crate::Job>> {
+        self.write(|tx| jobs::claim(tx, worker, kinds, n, lease, now))
+    }
+    fn renew_lease(
+        &self,
+        worker: &str,
+        ids: &[i64],
+        lease: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        self.write(|tx| jobs::renew(tx, worker, ids, lease, now))
+    }
+    fn finish_job(
+        &self,
+        worker: &str,
+        id: i64,
+        outcome: &crate::JobOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.write(|tx| jobs::finish(tx, worker, id, outcome, now))
+    }
+    fn release_jobs(&self, worker: &str) -> Result<usize> {
+        self.write(|tx| jobs::release(tx, worker))
+    }
+    fn job_counts(&self) -> Result<crate::JobCounts> {
+        self.read(jobs::counts)
+    }
+    fn commit_lock(&self) -> Result<Box<dyn crate::CommitGuard + '_>> {
+        Ok(Box::new(crate::jobs::NoopGuard))
+    }
+    fn last_article_seq(&self) -> Result<i64> {
+        self.read(jobs::last_seq)
+    }
+    fn committed_after(&self, seq: i64, n: usize) -> Result<Vec<crate::Committed>> {
+        self.read(|c| jobs::committed_after(c, seq, n))
     }
 }

@@ -114,7 +114,7 @@ impl Prepared {
             .collect();
         let headline = words.len() <= HEADLINE_TOKENS && sentences.len() <= HEADLINE_SENTENCES;
         let sentences = if headline || sentences.is_empty() {
-            vec![0..words.len()]
+            std::iter::once(0..words.len()).collect()
         } else {
             sentences
         };
@@ -253,11 +253,12 @@ fn negation_scopes(p: &Prepared, lex: &Lexicon, range: &std::ops::Range<usize>) 
         if !lex.is_negator(&p.words[i]) {
             continue;
         }
-        for j in i + 1..(i + 5).min(range.end) {
+        let end = (i + 5).min(range.end);
+        for (j, slot) in scoped.iter_mut().enumerate().take(end).skip(i + 1) {
             if matches!(p.kinds[j], TokenKind::Punct) && p.words[j] != "'s" {
                 break;
             }
-            scoped[j] = true;
+            *slot = true;
         }
     }
     scoped
