@@ -2,7 +2,6 @@
 //! recorded status with a next poll, and the good feeds' items become stored articles.
 
 #[path = "../../ingest/tests/support/server.rs"]
-#[allow(dead_code)]
 mod server;
 
 use app::refresh::{refresh_due, refresh_feed, Refresher};

@@ -698,7 +698,7 @@ fn enqueue(db: Option<&Path>, path: &Path) -> Result<ExitCode> {
         };
     let (mut read, mut added, mut errors) = (0u64, 0usize, 0u64);
     let mut batch = Vec::with_capacity(500);
-    let mut flush = |batch: &mut Vec<model::Article>| -> Result<usize> {
+    let flush = |batch: &mut Vec<model::Article>| -> Result<usize> {
         let n = app::worker::enqueue_articles(store.as_ref(), batch, chrono::Utc::now())?;
         batch.clear();
         Ok(n)

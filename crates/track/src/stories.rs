@@ -66,7 +66,7 @@ impl Features {
 
     /// Reads `to_bytes` output; `None` when the length is not a whole number of terms.
     pub fn from_bytes(bytes: &[u8]) -> Option<Features> {
-        if bytes.len() % 12 != 0 {
+        if !bytes.len().is_multiple_of(12) {
             return None;
         }
         let terms = bytes
