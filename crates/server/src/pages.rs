@@ -147,13 +147,18 @@ fn story_item(m: &mut Markup, card: &StoryCard) {
         }
         m.raw("</p>");
     }
-    match card.claims {
-        Some(n) if n > 0 => {
-            m.raw("<p class=\"claims\">").num(n).raw(" claims</p>");
+    if card.claims == 0 {
+        m.raw("<p class=\"claims muted\">No claims yet</p>");
+    } else {
+        m.raw("<p class=\"claims\">")
+            .num(card.claims)
+            .raw(" claims");
+        if card.contested > 0 {
+            m.raw(", <strong class=\"contested\">")
+                .num(card.contested)
+                .raw(" contested</strong>");
         }
-        _ => {
-            m.raw("<p class=\"claims muted\">No claims yet</p>");
-        }
+        m.raw("</p>");
     }
     m.raw("</li>");
 }
@@ -197,14 +202,15 @@ pub async fn story(State(state): State<AppState>, Path(id): Path<String>) -> Pag
     m.raw("</p>");
 
     m.raw("<section id=\"claims\" class=\"claims\"><h2>Claims</h2>");
-    match queries::claims_of(&view) {
-        Some(rows) if !rows.is_empty() => claims_matrix(&mut m, &rows),
-        _ => {
-            m.raw(
-                "<p class=\"empty\">No claims yet: statements are grouped into claims, with \
-                 each speaker's stance, once the claims tracker has run on this story.</p>",
-            );
-        }
+    let rows = queries::claims_of(&view);
+    if rows.is_empty() {
+        m.raw(
+            "<p class=\"empty\">No claims yet: statements are grouped into claims, with each \
+             speaker's stance, as attributed statements arrive.</p>",
+        );
+    } else {
+        claims_matrix(&mut m, &rows);
+        numbers(&mut m, &rows);
     }
     m.raw("</section>");
 
@@ -226,10 +232,13 @@ pub async fn story(State(state): State<AppState>, Path(id): Path<String>) -> Pag
     }
     let mut day: Option<String> = None;
     for st in &view.statements {
-        let d = st.published.map_or_else(
-            || "undated".to_string(),
-            |p| p.format("%Y-%m-%d").to_string(),
-        );
+        // When it was said, else when its article was published.
+        let d = st.said.clone().unwrap_or_else(|| {
+            st.published.map_or_else(
+                || "undated".to_string(),
+                |p| p.format("%Y-%m-%d").to_string(),
+            )
+        });
         if day.as_deref() != Some(d.as_str()) {
             if day.is_some() {
                 m.raw("</ul>");
@@ -333,7 +342,13 @@ fn claims_matrix(m: &mut Markup, rows: &[ClaimRow]) {
         .collect();
     speakers.sort_unstable();
     speakers.dedup();
-    m.raw("<table class=\"matrix\"><thead><tr><th scope=\"col\">Claim</th>");
+    m.raw(
+        "<div class=\"matrix-wrap\"><table class=\"matrix\"><caption>Claims by speakers: \
+         <span class=\"stance stance-supports\">supports</span> \
+         <span class=\"stance stance-denies\">denies</span> \
+         <span class=\"stance stance-non_committal\">non committal</span></caption>\
+         <thead><tr><th scope=\"col\">Claim</th>",
+    );
     for sp in &speakers {
         m.raw("<th scope=\"col\">");
         speaker_link(m, sp);
@@ -341,15 +356,24 @@ fn claims_matrix(m: &mut Markup, rows: &[ClaimRow]) {
     }
     m.raw("</tr></thead><tbody>");
     for r in rows {
-        m.raw("<tr><th scope=\"row\">").text(&r.text).raw("</th>");
+        m.raw("<tr><th scope=\"row\">").text(&r.text);
+        if r.contested {
+            m.raw(" <strong class=\"contested\">contested</strong>");
+        }
+        m.raw("</th>");
         for sp in &speakers {
             match r.stances.get(*sp) {
-                Some(st) => {
+                Some((st, earlier)) => {
                     m.raw("<td class=\"stance stance-")
                         .text(&stance_class(st))
                         .raw("\">")
-                        .text(&st.replace('_', " "))
-                        .raw("</td>");
+                        .text(&st.replace('_', " "));
+                    if !earlier.is_empty() {
+                        m.raw("<span class=\"changed\"> (was ")
+                            .text(&earlier.join(", ").replace('_', " "))
+                            .raw(")</span>");
+                    }
+                    m.raw("</td>");
                 }
                 None => {
                     m.raw("<td class=\"stance none\"></td>");
@@ -358,7 +382,39 @@ fn claims_matrix(m: &mut Markup, rows: &[ClaimRow]) {
         }
         m.raw("</tr>");
     }
-    m.raw("</tbody></table>");
+    m.raw("</tbody></table></div>");
+}
+
+/// The numbers each side gives for the same thing, where they disagree.
+fn numbers(m: &mut Markup, rows: &[ClaimRow]) {
+    if rows.iter().all(|r| r.numbers.is_empty()) {
+        return;
+    }
+    m.raw("<h3>Conflicting numbers</h3><ul class=\"numbers\">");
+    for r in rows {
+        for (unit, given) in &r.numbers {
+            m.raw("<li><span class=\"kind\">")
+                .text(unit)
+                .raw("</span> ");
+            for (i, (speaker, text, date)) in given.iter().enumerate() {
+                if i > 0 {
+                    m.raw("; ");
+                }
+                m.raw("<strong>").text(text).raw("</strong> by ");
+                match speaker {
+                    Some(sp) => speaker_link(m, sp),
+                    None => {
+                        m.raw("an unnamed source");
+                    }
+                }
+                if let Some(d) = date {
+                    m.raw(" (").text(d).raw(")");
+                }
+            }
+            m.raw("</li>");
+        }
+    }
+    m.raw("</ul>");
 }
 
 pub async fn article(State(state): State<AppState>, Path(id): Path<String>) -> PageResult {

@@ -29,8 +29,9 @@ pub struct StoryCard {
     pub coverage: Vec<u32>,
     /// Speakers with their statement counts, most quoted first.
     pub speakers: Vec<(String, usize)>,
-    /// Claims when the tracker reports them; `None` until it does.
-    pub claims: Option<usize>,
+    /// Claims found in the story, and how many of them are contested.
+    pub claims: usize,
+    pub contested: usize,
 }
 
 /// The front page's stories, most recently active first.
@@ -50,12 +51,14 @@ pub fn story_cards(store: &dyn Store, limit: usize) -> Result<Vec<StoryCard>, ap
         let mut speakers: Vec<(String, usize)> = counts.into_iter().collect();
         speakers.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         speakers.truncate(6);
-        let claims = claims_of(&view).map(|c| c.len());
+        let claims = view.claims.len();
+        let contested = view.claims.iter().filter(|c| c.contested).count();
         out.push(StoryCard {
             view,
             coverage,
             speakers,
             claims,
+            contested,
         });
     }
     Ok(out)
@@ -81,48 +84,55 @@ pub fn coverage(
     Ok(bins)
 }
 
-/// One row of the claims matrix: a claim and each speaker's stance toward it.
+/// One row of the claims matrix: a claim and where each speaker stands on it.
 #[derive(Debug, Serialize)]
 pub struct ClaimRow {
     pub text: String,
-    /// Speaker -> stance (`supports`, `denies`, `non_committal`, ...), as the tracker says.
-    pub stances: BTreeMap<String, String>,
+    /// Some speaker supports it and another denies it.
+    pub contested: bool,
+    /// Speaker -> their latest stance (`supports`, `denies`, `non_committal`, ...) and the
+    /// earlier ones when they changed position ("denies (2025-03-04)").
+    pub stances: BTreeMap<String, (String, Vec<String>)>,
+    /// For each counted thing the sides disagree on: (unit, [(speaker, number as said, date)]).
+    pub numbers: Vec<(String, Vec<(Option<String>, String, Option<String>)>)>,
 }
 
-/// The story's claims when its view carries a `claims` list (the claims tracker adds it);
-/// `None` when it does not. Read loosely, so the page works with the shape that lands.
-pub fn claims_of(view: &StoryView) -> Option<Vec<ClaimRow>> {
-    let v = serde_json::to_value(view).ok()?;
-    let claims = v.get("claims")?.as_array()?;
-    let str_of = |v: &Value, keys: &[&str]| -> Option<String> {
-        keys.iter().find_map(|k| match v.get(*k) {
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(o @ Value::Object(_)) => o.get("name").and_then(Value::as_str).map(String::from),
-            _ => None,
+/// The story's claims as matrix rows (empty until the claims tracker finds any).
+pub fn claims_of(view: &StoryView) -> Vec<ClaimRow> {
+    view.claims
+        .iter()
+        .map(|c| ClaimRow {
+            text: c.text.clone(),
+            contested: c.contested,
+            stances: c
+                .speakers
+                .iter()
+                .map(|s| {
+                    let earlier = s
+                        .changed_from
+                        .iter()
+                        .map(|(date, st)| match date {
+                            Some(d) => format!("{} ({d})", st.as_str()),
+                            None => st.as_str().to_string(),
+                        })
+                        .collect();
+                    (s.speaker.clone(), (s.stance.as_str().to_string(), earlier))
+                })
+                .collect(),
+            numbers: c
+                .numbers
+                .iter()
+                .map(|n| {
+                    let given = n
+                        .given
+                        .iter()
+                        .map(|g| (g.speaker.clone(), g.text.clone(), g.date.clone()))
+                        .collect();
+                    (n.unit.clone(), given)
+                })
+                .collect(),
         })
-    };
-    Some(
-        claims
-            .iter()
-            .map(|c| {
-                let text = match c {
-                    Value::String(s) => s.clone(),
-                    _ => str_of(c, &["text", "claim", "label", "summary"]).unwrap_or_default(),
-                };
-                let mut stances = BTreeMap::new();
-                for key in ["stances", "statements", "speakers"] {
-                    for s in c.get(key).and_then(Value::as_array).into_iter().flatten() {
-                        if let (Some(sp), Some(st)) =
-                            (str_of(s, &["speaker", "name"]), str_of(s, &["stance"]))
-                        {
-                            stances.insert(sp, st);
-                        }
-                    }
-                }
-                ClaimRow { text, stances }
-            })
-            .collect(),
-    )
+        .collect()
 }
 
 /// One attributed statement, with what the analyzer knows of its speaker.

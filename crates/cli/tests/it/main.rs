@@ -4,6 +4,7 @@
 mod analyze;
 mod stance;
 mod tidy;
+mod workers;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

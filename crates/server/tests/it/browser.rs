@@ -165,6 +165,18 @@ async fn steps(c: &fantoccini::Client, base: &str) -> Result<(), String> {
     if !text.contains("Claims") {
         return Err(format!("the claims section is empty: {text}"));
     }
+    // The sample story has claims: the matrix is there, with a stance in some cell.
+    let cells = claims
+        .find_all(Locator::Css("table.matrix td.stance"))
+        .await
+        .map_err(err("find matrix cells"))?;
+    let mut stances = Vec::new();
+    for cell in cells {
+        stances.push(cell.text().await.map_err(err("read a cell"))?);
+    }
+    if !stances.iter().any(|s| !s.is_empty()) {
+        return Err(format!("the claims matrix has no stance: {text}"));
+    }
 
     // 3. An article posted to the API appears on the open front page without a reload.
     c.goto(&format!("{base}/"))

@@ -36,19 +36,42 @@ fn the_front_page_lists_the_sample_story_with_a_chart() {
 fn the_story_page_has_claims_statements_and_folded_copies() {
     let s = shared();
     let id = sample_story(&s.base);
+    let view = get(&format!("{}/api/stories/{id}", s.base)).json();
+    let claims = view["claims"].as_array().expect("claims").len();
     let r = get(&format!("{}/stories/{id}", s.base));
     assert_eq!(r.status, 200);
     assert!(r.body.contains("id=\"claims\""), "{}", r.body);
-    assert!(
-        r.body.contains("No claims yet"),
-        "no claims are invented: {}",
-        r.body
-    );
+    if claims > 0 {
+        assert!(r.body.contains("<table class=\"matrix\">"), "{}", r.body);
+        assert!(r.body.contains("class=\"stance stance-"), "{}", r.body);
+        let rows = r.body.matches("<tr><th scope=\"row\">").count();
+        assert_eq!(rows, claims, "one matrix row per claim");
+    } else {
+        assert!(r.body.contains("No claims yet"), "{}", r.body);
+    }
     assert!(r.body.contains("id=\"timeline\""));
     assert!(r.body.contains("class=\"statement\""));
     assert!(r.body.contains("<details class=\"copies\">"), "{}", r.body);
     assert!(r.body.contains("href=\"/speakers/"));
     assert_eq!(get(&format!("{}/stories/424242", s.base)).status, 404);
+}
+
+#[test]
+fn a_story_without_statements_says_no_claims_yet() {
+    let s = shared();
+    let word = unique("Tessaly");
+    let r = post_json(
+        &format!("{}/api/articles", s.base),
+        &json!({"title": format!("{word} lighthouse repainted"),
+                "text": format!("The {word} lighthouse was repainted white and red this week.")}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let story = r.json()["story"].as_i64().unwrap();
+    let view = get(&format!("{}/api/stories/{story}", s.base)).json();
+    assert_eq!(view["claims"], json!([]), "{view}");
+    let page = get(&format!("{}/stories/{story}", s.base)).body;
+    assert!(page.contains("No claims yet"), "{page}");
+    assert!(!page.contains("class=\"matrix\""), "{page}");
 }
 
 #[test]
