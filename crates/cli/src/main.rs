@@ -158,6 +158,16 @@ enum EvalCommand {
         #[arg(long, default_value = "../shared/data/timebank/TBAQ-cleaned")]
         dir: PathBuf,
     },
+    /// Group each Emergent test fold's headlines into claims and score the groups against
+    /// the claim ids (BCubed and pairwise P/R/F1).
+    Claims {
+        /// The Emergent folder (url-versions-2015-06-14-clean-{train,test}-fold-N.csv).
+        #[arg(long, default_value = "../shared/data/emergent")]
+        emergent: PathBuf,
+        /// Average-link similarity threshold for merging (default: the product's).
+        #[arg(long)]
+        threshold: Option<f32>,
+    },
     /// Cluster the FNC-1 bodies mapped to stories and print pairwise and BCubed P/R/F1.
     Clustering {
         /// The FNC-1 folder (train_bodies.csv, train_body_story.tsv).
@@ -267,6 +277,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     eval::attribution::evaluate(&polnear, split.name())?
                 }
                 EvalCommand::Timex { dir } => eval::timex::evaluate(&dir, "all")?,
+                EvalCommand::Claims {
+                    emergent,
+                    threshold,
+                } => eval::claims::evaluate(&emergent, threshold)?,
                 EvalCommand::Clustering { fnc1, threshold } => {
                     eval::clustering::evaluate(&fnc1, threshold)?
                 }

@@ -14,6 +14,7 @@
 //! ```
 
 pub mod attribution;
+pub mod claims;
 pub mod clustering;
 pub mod conllu;
 pub mod error;

@@ -356,7 +356,12 @@ fn claims_matrix(m: &mut Markup, rows: &[ClaimRow]) {
     }
     m.raw("</tr></thead><tbody>");
     for r in rows {
-        m.raw("<tr><th scope=\"row\">").text(&r.text);
+        let text = if r.text.trim().is_empty() {
+            "(a claim without text)"
+        } else {
+            r.text.as_str()
+        };
+        m.raw("<tr><th scope=\"row\">").text(text);
         if r.contested {
             m.raw(" <strong class=\"contested\">contested</strong>");
         }
