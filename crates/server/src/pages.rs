@@ -401,18 +401,18 @@ fn numbers(m: &mut Markup, rows: &[ClaimRow]) {
             m.raw("<li><span class=\"kind\">")
                 .text(unit)
                 .raw("</span> ");
-            for (i, (speaker, text, date)) in given.iter().enumerate() {
+            for (i, n) in given.iter().enumerate() {
                 if i > 0 {
                     m.raw("; ");
                 }
-                m.raw("<strong>").text(text).raw("</strong> by ");
-                match speaker {
+                m.raw("<strong>").text(&n.text).raw("</strong> by ");
+                match &n.speaker {
                     Some(sp) => speaker_link(m, sp),
                     None => {
                         m.raw("an unnamed source");
                     }
                 }
-                if let Some(d) = date {
+                if let Some(d) = &n.date {
                     m.raw(" (").text(d).raw(")");
                 }
             }
@@ -473,8 +473,8 @@ pub async fn article(State(state): State<AppState>, Path(id): Path<String>) -> P
         m.raw(
             "<p class=\"legend\">Marked: <span class=\"src\">source</span> \
              <span class=\"cue\">cue</span> <span class=\"quote\">content</span> \
-             <span class=\"ent ent-per\">person</span> <span class=\"ent ent-org\">organization</span> \
-             <span class=\"ent ent-loc\">place</span> <span class=\"time\">time</span> \
+             <span class=\"ent ent-person\">person</span> <span class=\"ent ent-org\">organization</span> \
+             <span class=\"ent ent-gpe\">place</span> <span class=\"time\">time</span> \
              <span class=\"qty\">quantity</span></p>",
         );
     } else {

@@ -93,8 +93,16 @@ pub struct ClaimRow {
     /// Speaker -> their latest stance (`supports`, `denies`, `non_committal`, ...) and the
     /// earlier ones when they changed position ("denies (2025-03-04)").
     pub stances: BTreeMap<String, (String, Vec<String>)>,
-    /// For each counted thing the sides disagree on: (unit, [(speaker, number as said, date)]).
-    pub numbers: Vec<(String, Vec<(Option<String>, String, Option<String>)>)>,
+    /// For each counted thing the sides disagree on: the unit and every number given.
+    pub numbers: Vec<(String, Vec<Number>)>,
+}
+
+/// One number given for a claim: who gave it, as said, and when.
+#[derive(Debug, Serialize)]
+pub struct Number {
+    pub speaker: Option<String>,
+    pub text: String,
+    pub date: Option<String>,
 }
 
 /// The story's claims as matrix rows (empty until the claims tracker finds any).
@@ -126,7 +134,11 @@ pub fn claims_of(view: &StoryView) -> Vec<ClaimRow> {
                     let given = n
                         .given
                         .iter()
-                        .map(|g| (g.speaker.clone(), g.text.clone(), g.date.clone()))
+                        .map(|g| Number {
+                            speaker: g.speaker.clone(),
+                            text: g.text.clone(),
+                            date: g.date.clone(),
+                        })
                         .collect();
                     (n.unit.clone(), given)
                 })
