@@ -11,5 +11,8 @@ fn emergent_claim_grouping_floor() {
     let report = eval::claims::evaluate(&data.join("emergent"), None).expect("Emergent loads");
     print!("{report}");
     let f1 = report.get("bcubed_f1").expect("bcubed_f1");
-    assert!(f1 >= 0.888, "claim grouping BCubed F1 {f1:.3} fell below 0.888");
+    assert!(
+        f1 >= 0.888,
+        "claim grouping BCubed F1 {f1:.3} fell below 0.888"
+    );
 }
