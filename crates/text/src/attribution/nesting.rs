@@ -24,16 +24,21 @@ pub fn link(cx: &Ctx, w: &mut [Work]) {
             .map(|s| s.start)
             .unwrap_or(w[b].cue.start);
         // The nearest earlier cue in the sentence whose right-hand content reaches the anchor.
-        let found = (0..b).rev().find_map(|a| {
-            let x = &w[a];
-            if cx.sent_of[x.cue.start] != sent || x.cue.end > anchor || x.nested_in == Some(b) {
-                return None;
-            }
-            x.content
-                .iter()
-                .position(|r| r.start >= x.cue.end && r.start <= anchor && anchor <= r.end + 1)
-                .map(|p| (a, p))
-        });
+        // Attributions are in cue order: stop at the first cue in an earlier sentence, so
+        // each lookup costs the attributions of one sentence, not of the whole document.
+        let found = (0..b)
+            .rev()
+            .take_while(|&a| cx.sent_of[w[a].cue.start] >= sent)
+            .find_map(|a| {
+                let x = &w[a];
+                if cx.sent_of[x.cue.start] != sent || x.cue.end > anchor || x.nested_in == Some(b) {
+                    return None;
+                }
+                x.content
+                    .iter()
+                    .position(|r| r.start >= x.cue.end && r.start <= anchor && anchor <= r.end + 1)
+                    .map(|p| (a, p))
+            });
         let Some((a, p)) = found else { continue };
         if w[b].source.as_ref().is_some_and(|s| s.start < w[a].cue.end) {
             continue;

@@ -404,6 +404,14 @@ fn shared_sources(cx: &Ctx, w: &mut [Work]) {
 
 /// "Z, Y said (in a post)." gives Y the whole of Z, and every cue inside Z is nested in Y's.
 fn postposed(cx: &Ctx, w: &mut [Work]) {
+    // Cues by position (cues do not move here), so the cues inside Z are found by binary
+    // search: scanning every attribution for each postposed one made long documents quadratic.
+    let mut by_cue: Vec<(usize, usize)> = w
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.cue.start, i))
+        .collect();
+    by_cue.sort_unstable();
     for k in 0..w.len() {
         let a = &w[k];
         let Some(s) = a.source.clone() else { continue };
@@ -452,10 +460,13 @@ fn postposed(cx: &Ctx, w: &mut [Work]) {
         let cue_end = a.cue.end;
         a.content.retain(|r| r.end <= start || r.start >= cue_end);
         a.content.push(start..comma);
-        for (o, other) in w.iter_mut().enumerate() {
-            if o == k || other.cue.start < start || other.cue.start >= comma {
+        let from = by_cue.partition_point(|&(c, _)| c < start);
+        let to = by_cue.partition_point(|&(c, _)| c < comma);
+        for &(_, o) in &by_cue[from..to.max(from)] {
+            if o == k {
                 continue;
             }
+            let other = &mut w[o];
             other.nested_in = Some(k);
             for r in &mut other.content {
                 if r.end > comma && r.start < comma {

@@ -189,13 +189,21 @@ fn entity_before(
     let es = cx.doc.entities.as_deref()?;
     let floor = cx.sent_of[before].saturating_sub(SENTENCES_BACK);
     let end = es.partition_point(|e| e.span.end <= cx.doc.tokens[before].start);
-    es[..end].iter().rev().find_map(|e| {
+    // Entities are in text order: stop at the first one before the window, so a long
+    // document costs a few sentences' entities per lookup, not all of them.
+    for e in es[..end].iter().rev() {
         let r = cx.doc.token_at(e.span.start)..cx.doc.token_at(e.span.end);
-        if r.is_empty() || cx.sent_of[r.start] < floor {
+        if r.is_empty() {
+            continue;
+        }
+        if cx.sent_of[r.start] < floor {
             return None;
         }
-        ok(e.label, &r).then_some(r)
-    })
+        if ok(e.label, &r) {
+            return Some(r);
+        }
+    }
+    None
 }
 
 /// A definite description's antecedent among the words before it: the same head word, named
