@@ -70,7 +70,7 @@ fn decode(bytes: Vec<u8>, what: &str) -> String {
     }
 }
 
-fn open_input(input: &str) -> Result<Box<dyn Read>> {
+pub(crate) fn open_input(input: &str) -> Result<Box<dyn Read>> {
     if input == "-" {
         Ok(Box::new(std::io::stdin().lock()))
     } else {
@@ -148,8 +148,21 @@ fn run_jsonl(pipeline: &Pipeline, args: &AnalyzeArgs, config: OutputConfig) -> R
     } else {
         args.input.clone()
     };
-    let out = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, out.lock());
+    run_lines(reader, &name, "analysed", |n, line| {
+        analyze_line(pipeline, args.published, config, &name, n, line)
+    })
+}
+
+/// Reads JSON lines in batches, maps each on all cores with `f` (returning the output line
+/// and whether it succeeded), and writes the results in input order. Memory stays bounded by
+/// a batch; a failed line is counted and reported at the end with exit code 1.
+pub(crate) fn run_lines(
+    reader: impl BufRead,
+    name: &str,
+    done: &str,
+    f: impl Fn(usize, &[u8]) -> (String, bool) + Sync,
+) -> Result<ExitCode> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
     let mut failures = 0usize;
     let mut batch: Vec<(usize, Vec<u8>)> = Vec::with_capacity(BATCH);
     let mut lines = reader.split(b'\n');
@@ -170,14 +183,9 @@ fn run_jsonl(pipeline: &Pipeline, args: &AnalyzeArgs, config: OutputConfig) -> R
         if batch.is_empty() {
             break;
         }
-        let results: Vec<(String, bool)> = batch
-            .par_iter()
-            .map(|(n, line)| analyze_line(pipeline, args.published, config, &name, *n, line))
-            .collect();
+        let results: Vec<(String, bool)> = batch.par_iter().map(|(n, line)| f(*n, line)).collect();
         for (line, ok) in results {
-            if !ok {
-                failures += 1;
-            }
+            failures += usize::from(!ok);
             out.write_all(line.as_bytes())?;
             out.write_all(b"\n")?;
         }
@@ -185,7 +193,7 @@ fn run_jsonl(pipeline: &Pipeline, args: &AnalyzeArgs, config: OutputConfig) -> R
     out.flush()?;
     if failures > 0 {
         eprintln!(
-            "claimtrail: {failures} line(s) of {name} could not be analysed; see the error records"
+            "claimtrail: {failures} line(s) of {name} could not be {done}; see the error records"
         );
         return Ok(ExitCode::from(1));
     }

@@ -5,11 +5,12 @@
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use eval::stance::{EvalOptions, Prediction, Stance, StanceModel};
-use rayon::prelude::*;
 use serde::Deserialize;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use crate::analyze::{open_input, run_lines};
 
 #[derive(Args, Debug)]
 pub struct StanceArgs {
@@ -98,19 +99,6 @@ fn merge(into: &mut eval::Report, r: eval::Report, prefix: &str) {
     }
 }
 
-fn open_input(input: &str) -> Result<Box<dyn Read>> {
-    if input == "-" {
-        Ok(Box::new(std::io::stdin().lock()))
-    } else {
-        let path = PathBuf::from(input);
-        if path.is_dir() {
-            bail!("cannot read {input}: it is a directory");
-        }
-        let f = std::fs::File::open(&path).with_context(|| format!("cannot read {input}"))?;
-        Ok(Box::new(f))
-    }
-}
-
 #[derive(Deserialize)]
 struct InputLine {
     #[serde(default)]
@@ -167,9 +155,6 @@ fn stance_line(
     }
 }
 
-/// Lines read and classified together.
-const BATCH: usize = 512;
-
 pub fn run(args: StanceArgs) -> Result<ExitCode> {
     let model = StanceModel::load_default().context("loading the stance model")?;
     let name = if args.input == "-" {
@@ -192,41 +177,7 @@ pub fn run(args: StanceArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let reader = BufReader::with_capacity(1 << 20, open_input(&args.input)?);
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
-    let mut failures = 0usize;
-    let mut lines = reader.split(b'\n');
-    let mut line_no = 0usize;
-    let mut batch: Vec<(usize, Vec<u8>)> = Vec::with_capacity(BATCH);
-    loop {
-        batch.clear();
-        for line in lines.by_ref() {
-            line_no += 1;
-            let line = line.with_context(|| format!("cannot read {name}"))?;
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            batch.push((line_no, line));
-            if batch.len() == BATCH {
-                break;
-            }
-        }
-        if batch.is_empty() {
-            break;
-        }
-        let results: Vec<(String, bool)> = batch
-            .par_iter()
-            .map(|(n, line)| stance_line(model, args.related, &name, *n, line))
-            .collect();
-        for (line, ok) in results {
-            failures += usize::from(!ok);
-            out.write_all(line.as_bytes())?;
-            out.write_all(b"\n")?;
-        }
-    }
-    out.flush()?;
-    if failures > 0 {
-        eprintln!("claimtrail: {failures} line(s) of {name} could not be classified; see the error records");
-        return Ok(ExitCode::from(1));
-    }
-    Ok(ExitCode::SUCCESS)
+    run_lines(reader, &name, "classified", |n, line| {
+        stance_line(model, args.related, &name, n, line)
+    })
 }
