@@ -16,6 +16,7 @@
 //! on all cores; dedup, clustering and the writes are cheap and must happen in one order for
 //! the outcome to be deterministic, so they run one article at a time.
 
+pub mod alerts;
 mod error;
 pub mod import;
 pub mod refresh;

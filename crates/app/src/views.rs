@@ -86,6 +86,9 @@ pub struct StoryView {
     /// Claims: statements grouped into propositions, with each speaker's stance; statement
     /// numbers index `statements`.
     pub claims: Vec<track::claims::Claim>,
+    /// Why claims are thin or absent: one article only, an article without attributions, an
+    /// article in a language the analyzer does not read (its statements are left out).
+    pub claim_notes: Vec<track::claims::ClaimNote>,
 }
 
 /// Stories, most recently active first.
@@ -125,11 +128,18 @@ pub fn story(store: &dyn Store, id: StoryId) -> Result<Option<StoryView>, AppErr
     let summary = summary(store, s)?;
     let mut articles = Vec::new();
     let mut statements = Vec::new();
+    let mut claim_articles = Vec::new();
     for member in &members {
         let Some(stored) = store.article(member)? else {
             continue;
         };
         let a = &stored.article;
+        claim_articles.push(track::claims::ArticleIn {
+            id: a.id.0.clone(),
+            language: a.language.clone(),
+            text: a.text.clone(),
+            copy: a.copy_of.is_some(),
+        });
         let analysis = store
             .analysis(member)?
             .and_then(|x| serde_json::from_str::<Value>(&x.json).ok());
@@ -180,19 +190,26 @@ pub fn story(store: &dyn Store, id: StoryId) -> Result<Option<StoryView>, AppErr
         });
     }
     articles.sort_by_key(|a| a.published.unwrap_or(a.fetched));
-    let (statements, claims) = with_claims(statements);
+    let (statements, claims, claim_notes) = with_claims(&claim_articles, statements);
     Ok(Some(StoryView {
         summary,
         articles,
         statements,
         claims,
+        claim_notes,
     }))
 }
 
-/// Orders statements by when they were said and groups them into claims.
+/// Orders statements by when they were said and groups them into claims, with the notes that
+/// say why claims are thin (see `track::claims::claims_with_notes`).
 pub fn with_claims(
+    articles: &[track::claims::ArticleIn],
     mut statements: Vec<StatementView>,
-) -> (Vec<StatementView>, Vec<track::claims::Claim>) {
+) -> (
+    Vec<StatementView>,
+    Vec<track::claims::Claim>,
+    Vec<track::claims::ClaimNote>,
+) {
     // Keep nesting pointers valid across the sort: remember each statement's original slot.
     let order: Vec<usize> = {
         let mut idx: Vec<usize> = (0..statements.len()).collect();
@@ -213,8 +230,12 @@ pub fn with_claims(
     }
     let inputs: Vec<track::claims::StatementIn> =
         sorted.iter().map(|s| s.claim_input.clone()).collect();
-    let claims = track::claims::claims(&inputs, &track::claims::ClaimsConfig::default());
-    (sorted, claims)
+    let (claims, notes) = track::claims::claims_with_notes(
+        articles,
+        &inputs,
+        &track::claims::ClaimsConfig::default(),
+    );
+    (sorted, claims, notes)
 }
 
 fn text_of(v: &Value) -> Option<String> {

@@ -27,7 +27,10 @@ fn seed_claims_and_stances() {
     for c in &view.claims {
         eprintln!("claim {}: {} (contested {})", c.id, c.text, c.contested);
         for s in &c.speakers {
-            eprintln!("    {:?} {:?} {:?}", s.speaker, s.stance, s.statements);
+            eprintln!(
+                "    {:?} {:?} {:?} comments only {}",
+                s.speaker, s.stance, s.statements, s.comments_only
+            );
         }
         for n in &c.numbers {
             eprintln!("    numbers {:?}", n);
@@ -46,38 +49,58 @@ fn seed_claims_and_stances() {
             .find(|s| s.speaker.contains(name))
             .map(|s| s.stance)
     };
-    // C1: the intelligence service's numbers support the troops claim.
+    // C1, the troops claim: the intelligence service's numbers support it, the envoy's
+    // dismissal of "the accusations that it is sending soldiers" denies it (one proposition
+    // however worded), and the Russian ambassador, who answers the accusations by defending
+    // the cooperation, takes no side.
     let c1 = view
         .claims
         .iter()
-        .find(|c| c.text.contains("12,000"))
-        .expect("a claim carries the 12,000 special forces");
+        .find(|c| stance_in(c, "National Intelligence Service").is_some())
+        .expect("a claim holds the intelligence service's statement");
+    assert!(c1.text.contains("12,000"), "C1 is stated as {:?}", c1.text);
     assert_eq!(
         stance_in(c1, "National Intelligence Service"),
         Some(Stance::Supports)
     );
-    // The envoy's statement dismissing the accusations is a denial, whatever claim it joins.
+    assert_eq!(stance_in(c1, "envoy"), Some(Stance::Denies));
+    assert_eq!(stance_in(c1, "Zinoviev"), Some(Stance::NonCommittal));
+    // The unification ministry official speaks about the North's silence, not the fact.
+    assert_eq!(
+        stance_in(c1, "unification ministry official"),
+        Some(Stance::NonCommittal)
+    );
+    assert!(c1.contested);
+    // The envoy's own statement is a denial within C1.
     let envoy = view
         .statements
         .iter()
         .position(|s| s.cue == "dismissed")
         .expect("the envoy's dismissal is a statement");
-    let envoy_stance = view
-        .claims
+    let envoy_stance = c1
+        .appearances
         .iter()
-        .flat_map(|c| &c.appearances)
         .find(|a| a.statement == envoy)
         .map(|a| a.stance);
     assert_eq!(envoy_stance, Some(Stance::Denies));
     // C2: the investigators support the torpedo finding and North Korea denies it, in one
-    // contested claim.
+    // contested claim apart from C1.
     let c2 = view
         .claims
         .iter()
-        .find(|c| {
-            stance_in(c, "investigators") == Some(Stance::Supports)
-                && stance_in(c, "North Korea") == Some(Stance::Denies)
-        })
-        .expect("the Cheonan claim: investigators support, North Korea denies");
+        .find(|c| stance_in(c, "investigators") == Some(Stance::Supports))
+        .expect("the Cheonan claim: investigators support it");
+    assert_ne!(c1.id, c2.id);
+    assert_eq!(
+        c2.speakers
+            .iter()
+            .find(|s| s.speaker == "North Korea")
+            .map(|s| s.stance),
+        Some(Stance::Denies)
+    );
     assert!(c2.contested);
+    // Item 8: a story of one article says so; the seed has attributions and is English, so
+    // no other note.
+    let kinds: Vec<&str> = view.claim_notes.iter().map(|n| n.kind).collect();
+    assert_eq!(kinds, ["single_article"]);
 }

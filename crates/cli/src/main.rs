@@ -11,6 +11,7 @@ mod extract;
 mod serve;
 mod stance;
 mod tracking;
+mod watch;
 mod worker;
 
 use anyhow::Result;
@@ -62,6 +63,12 @@ enum Command {
     /// Copy a whole database into another (`--from sqlite:PATH --to postgres://...`); a second
     /// run copies only what is new.
     Migrate(worker::MigrateArgs),
+    /// Alerts: watch a speaker, an entity, a keyword or a claim; matches are POSTed to a
+    /// webhook as JSON signed with HMAC-SHA256, retried with backoff until delivered.
+    Watch {
+        #[command(subcommand)]
+        what: watch::WatchCommand,
+    },
     /// Developing stories, most recently active first.
     Stories(tracking::StoriesArgs),
     /// One story: its articles with their copies, outlets and statements.
@@ -246,6 +253,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Track(args) => tracking::track(db, args),
         Command::Worker(args) => worker::worker(db, args),
         Command::Migrate(args) => worker::migrate(args),
+        Command::Watch { what } => watch::run(db, what),
         Command::Stories(args) => tracking::stories(db, args),
         Command::Story(args) => tracking::story(db, args),
         Command::Analyze(args) => analyze::run(args),

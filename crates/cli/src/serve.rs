@@ -6,6 +6,11 @@
 //! The poller is a plain thread calling `app::refresh` for each due feed every few seconds;
 //! the server runs on its own tokio runtime (inside `server::serve_blocking`) and stops on
 //! Ctrl-C, after which the poller is told to stop between feeds.
+//!
+//! Live events (`/api/events`) are read from the store whatever the flags (see the server's
+//! `events`), so a `--no-track` server beside workers or a `claimtrail track` sharing the
+//! database streams what they commit: at once on PostgreSQL (LISTEN/NOTIFY), within half a
+//! second on SQLite (polling).
 
 use crate::tracking;
 use anyhow::{Context, Result};
@@ -42,11 +47,15 @@ pub struct ServeArgs {
     /// Allow feeds on loopback, private and link-local addresses (as `track --allow-private`).
     #[arg(long)]
     allow_private: bool,
+    /// Allow watches whose webhook is on a loopback, private or link-local address.
+    #[arg(long)]
+    allow_private_webhooks: bool,
 }
 
 pub fn run(db: Option<&Path>, args: ServeArgs) -> Result<ExitCode> {
     let mut config = server::Config::new(args.addr);
     config.token = args.token.filter(|t| !t.is_empty());
+    config.allow_private_webhooks = args.allow_private_webhooks;
     // Before loading anything: a refused address should fail at once.
     server::check_listen(config.addr, config.token())?;
     let tracker = Arc::new(tracking::open_tracker(db)?);
@@ -76,6 +85,18 @@ pub fn run(db: Option<&Path>, args: ServeArgs) -> Result<ExitCode> {
                 .context("starting the feed poller")?,
         )
     };
+    // Alerts: matches enqueued and webhooks sent from this process (see `app::alerts`).
+    let alerts = {
+        let config = app::alerts::AlertConfig {
+            allow_private: args.allow_private_webhooks,
+            ..app::alerts::AlertConfig::default()
+        };
+        let (store, stop) = (tracker.store().clone(), stop.clone());
+        std::thread::Builder::new()
+            .name("claimtrail-alerts".into())
+            .spawn(move || app::alerts::run(store, config, stop))
+            .context("starting the alert deliverer")?
+    };
     let location = tracker.store().location().to_string();
     server::serve_blocking(config, tracker, |addr| {
         eprintln!("claimtrail: serving http://{addr} on {location} (Ctrl-C to stop)");
@@ -91,6 +112,9 @@ pub fn run(db: Option<&Path>, args: ServeArgs) -> Result<ExitCode> {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+    // A POST in flight ends within its timeout; its delivery stays leased, then is sent again
+    // by the next process, so leaving it behind loses nothing.
+    drop(alerts);
     eprintln!("claimtrail: stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -46,6 +46,10 @@ pub fn score_with(
     let mut total = Scores::default();
     let prep = preprocessor()?;
     let mut predict_secs = 0.0;
+    // Error analysis: with CLAIMTRAIL_ATTR_DUMP set, each article's gold and system roles
+    // (normalized, as scored) go to that file as JSON lines.
+    let dump_path = std::env::var_os("CLAIMTRAIL_ATTR_DUMP").filter(|_| refine);
+    let mut dump = String::new();
     for a in articles {
         let doc = prep.analyze(&a.text, None);
         let t = Instant::now();
@@ -69,8 +73,40 @@ pub fn score_with(
             .map(|g| Norm::gold(&a.text, g))
             .collect();
         total.add(&polnear::score(&a.text, &gold, &sys));
+        if dump_path.is_some() {
+            dump.push_str(&dump_line(a, &gold, &sys));
+            dump.push('\n');
+        }
+    }
+    if let Some(p) = dump_path {
+        std::fs::write(&p, dump).map_err(|e| EvalError::Write {
+            path: p.into(),
+            source: e,
+        })?;
     }
     Ok((total, predict_secs))
+}
+
+/// One article's gold and system attributions as a JSON line: each role a list of
+/// `[start, end, text]` pieces in bytes, as the scorer normalized them.
+fn dump_line(a: &Article, gold: &[Norm], sys: &[Norm]) -> String {
+    let role = |v: &[(usize, usize)]| -> serde_json::Value {
+        v.iter()
+            .map(|&(s, e)| serde_json::json!([s, e, a.text.get(s..e).unwrap_or("")]))
+            .collect()
+    };
+    let atts = |ns: &[Norm]| -> serde_json::Value {
+        ns.iter()
+            .map(|n| {
+                serde_json::json!({
+                    "source": role(&n.source),
+                    "cue": role(&n.cue),
+                    "content": role(&n.content),
+                })
+            })
+            .collect()
+    };
+    serde_json::json!({"name": a.name, "gold": atts(gold), "sys": atts(sys)}).to_string()
 }
 
 fn fmt(p: &Prf) -> String {
@@ -105,10 +141,23 @@ pub fn report(title: &str, scores: &Scores) -> Report {
 pub fn evaluate(dir: &Path, split: &str) -> Result<Report, EvalError> {
     let model =
         Model::embedded().map_err(|e| EvalError::data("attribution model", e.to_string()))?;
+    evaluate_model(&model, dir, split)
+}
+
+/// Scores the model stored at `path` (not the embedded one) on `split`: for trying a freshly
+/// trained model without rebuilding the `text` crate.
+pub fn evaluate_file(path: &Path, dir: &Path, split: &str) -> Result<Report, EvalError> {
+    let bytes = std::fs::read(path).map_err(|e| EvalError::io(path, e))?;
+    let model = Model::from_bytes(&bytes).map_err(|e| EvalError::data(path, e.to_string()))?;
+    evaluate_model(&model, dir, split)
+}
+
+/// Scores `model` on `split` of the corpus at `dir`, with and without the rule post-pass.
+pub fn evaluate_model(model: &Model, dir: &Path, split: &str) -> Result<Report, EvalError> {
     let articles = polnear::load_split(dir, split)?;
     let n_gold: usize = articles.iter().map(|a| a.attributions.len()).sum();
     let start = Instant::now();
-    let (scores, predict_secs) = score_model_timed(&model, &articles)?;
+    let (scores, predict_secs) = score_model_timed(model, &articles)?;
     let secs = start.elapsed().as_secs_f64();
     let ms = 1000.0 * predict_secs / articles.len().max(1) as f64;
     let mut r = report(
@@ -119,7 +168,7 @@ pub fn evaluate(dir: &Path, split: &str) -> Result<Report, EvalError> {
         ),
         &scores,
     );
-    let (raw, _) = score_with(&model, &articles, false)?;
+    let (raw, _) = score_with(model, &articles, false)?;
     r.push_line("without the rule post-pass (taggers only):".to_string());
     for (i, role) in ROLES.iter().enumerate() {
         r.push_line(format!("{role:8} exact    {}", fmt(&raw.exact[i])));
@@ -137,6 +186,12 @@ pub fn evaluate(dir: &Path, split: &str) -> Result<Report, EvalError> {
 
 /// Trains on the train split, writes the model to `out`, and reports dev scores.
 pub fn train(dir: &Path, out: &Path) -> Result<Report, EvalError> {
+    train_with(dir, out, TrainConfig::default())
+}
+
+/// [`train`] with a chosen configuration (epochs), for experiments; the committed model is
+/// trained with the default.
+pub fn train_with(dir: &Path, out: &Path, config: TrainConfig) -> Result<Report, EvalError> {
     let start = Instant::now();
     let articles = polnear::load_split(dir, "train")?;
     let prep = preprocessor()?;
@@ -144,7 +199,7 @@ pub fn train(dir: &Path, out: &Path) -> Result<Report, EvalError> {
         .iter()
         .map(|a| (prep.analyze(&a.text, None), a.attributions.clone()))
         .collect();
-    let (model, stats) = attribution::train(&data, TrainConfig::default());
+    let (model, stats) = attribution::train(&data, config);
     let bytes = model.to_bytes();
     std::fs::write(out, &bytes).map_err(|e| EvalError::Write {
         path: out.to_path_buf(),

@@ -385,3 +385,96 @@ pub async fn openapi() -> Response {
     )
         .into_response()
 }
+
+// Alerts: watches and their deliveries (see `app::alerts`).
+
+fn watch_id(s: &str) -> Result<i64, ApiError> {
+    s.parse()
+        .map_err(|_| ApiError::bad_request(format!("{s:?} is not a watch id (a number)")))
+}
+
+pub async fn watches(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let list = blocking(&state, |t| Ok(t.store().watches()?)).await?;
+    let list: Vec<Value> = list
+        .iter()
+        .map(|w| app::alerts::watch_json(w, false))
+        .collect();
+    Ok(Json(list).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewWatchBody {
+    pub kind: String,
+    pub value: String,
+    pub webhook: String,
+    pub secret: Option<String>,
+}
+
+/// `POST /api/watches`: answers 201 with the watch and its secret, which is not shown again.
+pub async fn add_watch(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<NewWatchBody>,
+) -> Result<Response, ApiError> {
+    let Some(kind) = store::WatchKind::parse(&body.kind) else {
+        return Err(ApiError::bad_request(format!(
+            "`kind` must be speaker, entity, keyword or claim, not {:?}",
+            body.kind
+        )));
+    };
+    let allow_private = state.allow_private_webhooks;
+    // Blocking: checking the webhook may resolve its host name.
+    let watch = blocking(&state, move |t| {
+        Ok(app::alerts::add_watch(
+            t.store().as_ref(),
+            kind,
+            &body.value,
+            &body.webhook,
+            body.secret,
+            allow_private,
+        )?)
+    })
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(app::alerts::watch_json(&watch, true)),
+    )
+        .into_response())
+}
+
+pub async fn remove_watch(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = watch_id(&id)?;
+    let removed = blocking(&state, move |t| Ok(t.store().remove_watch(id)?)).await?;
+    if removed {
+        Ok(Json(json!({ "removed": true, "id": id })).into_response())
+    } else {
+        Err(ApiError::not_found(format!("there is no watch {id}")))
+    }
+}
+
+pub async fn watch_deliveries(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<Limit>,
+) -> Result<Response, ApiError> {
+    let id = watch_id(&id)?;
+    let limit = clamp_limit(q.limit, 100);
+    let list = blocking(&state, move |t| {
+        let store = t.store();
+        Ok(match store.watch(id)? {
+            Some(_) => Some(store.deliveries(Some(id), limit)?),
+            None => None,
+        })
+    })
+    .await?;
+    match list {
+        Some(list) => {
+            let list: Vec<Value> = list.iter().map(app::alerts::delivery_json).collect();
+            Ok(Json(list).into_response())
+        }
+        None => Err(ApiError::not_found(format!("there is no watch {id}"))),
+    }
+}

@@ -71,6 +71,8 @@ pub struct Config {
     pub token: Option<String>,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Accept watches whose webhook is on a loopback, private or link-local address.
+    pub allow_private_webhooks: bool,
 }
 
 impl Config {
@@ -79,6 +81,7 @@ impl Config {
             addr,
             token: None,
             body_limit: DEFAULT_BODY_LIMIT,
+            allow_private_webhooks: false,
         }
     }
 
@@ -115,6 +118,7 @@ pub struct AppState {
     pub(crate) events: events::Hub,
     pub(crate) token: Option<Arc<str>>,
     pub(crate) shutdown: watch::Receiver<bool>,
+    pub(crate) allow_private_webhooks: bool,
 }
 
 impl AppState {
@@ -127,6 +131,7 @@ impl AppState {
             tracker,
             token: config.token().map(Arc::from),
             shutdown: rx,
+            allow_private_webhooks: config.allow_private_webhooks,
         };
         (state, tx)
     }

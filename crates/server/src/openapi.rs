@@ -77,7 +77,7 @@ fn write_errors(mut responses: Value) -> Value {
 
 /// The document.
 pub fn document() -> Value {
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "claimtrail",
@@ -306,5 +306,86 @@ pub fn document() -> Value {
                 "responses": {"200": json_ok("OpenAPI 3.1", obj())}
             }}
         }
-    })
+    });
+    add_watches(&mut doc);
+    doc
+}
+
+/// The alert routes (`/api/watches...`), added to `doc` apart from the one `json!` above,
+/// whose size is at the macro recursion limit.
+fn add_watches(doc: &mut Value) {
+    let watch = json!({"type": "object", "properties": {
+        "id": {"type": "integer"},
+        "kind": {"enum": ["speaker", "entity", "keyword", "claim"]},
+        "value": {"type": "string"},
+        "webhook": {"type": "string"},
+        "secret_hint": {"type": "string", "description": "The secret's first characters"},
+        "secret": {"type": "string", "description": "Only in the answer to POST: shown once"},
+        "created": {"type": "string", "format": "date-time"}
+    }});
+    let delivery = json!({"type": "object", "properties": {
+        "id": {"type": "integer", "description": "Sent as `X-Claimtrail-Delivery`"},
+        "watch": {"type": "integer"},
+        "key": {"type": "string"},
+        "status": {"enum": ["pending", "delivered", "failed"]},
+        "attempts": {"type": "integer"},
+        "next_attempt": {"type": "string", "format": "date-time"},
+        "last_error": {"type": ["string", "null"]},
+        "created": {"type": "string", "format": "date-time"},
+        "finished": {"type": ["string", "null"], "format": "date-time"},
+        "event": {"type": "object", "description": "The JSON body POSTed: event, watch, article, story, matched, statements"}
+    }});
+    let id = path_param("id", "The watch's id");
+    let paths = json!({
+        "/api/watches": {
+            "get": {
+                "summary": "Watches (speaker, entity, keyword, claim) and their webhooks",
+                "tags": ["alerts"],
+                "responses": {"200": json_ok("Watches, oldest first", json!({"type": "array", "items": {"$ref": "#/components/schemas/Watch"}}))}
+            },
+            "post": {
+                "summary": "Watch for a speaker, entity, keyword or claim; matches are POSTed to the webhook, signed with HMAC-SHA256 (`X-Claimtrail-Signature: sha256=HEX` over `TIMESTAMP.BODY`)",
+                "tags": ["alerts"],
+                "security": [{"bearer": []}, {}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["kind", "value", "webhook"], "additionalProperties": false,
+                    "properties": {
+                        "kind": {"enum": ["speaker", "entity", "keyword", "claim"]},
+                        "value": {"type": "string"},
+                        "webhook": {"type": "string", "description": "http(s) URL; loopback, private and link-local addresses are refused unless the server allows them"},
+                        "secret": {"type": "string", "description": "Default: 32 random bytes as hex, returned once"}
+                    }
+                }}}},
+                "responses": write_errors(json!({
+                    "201": json_ok("Added; the answer carries the secret, which is not shown again", json!({"$ref": "#/components/schemas/Watch"}))
+                }))
+            }
+        },
+        "/api/watches/{id}": {"delete": {
+            "summary": "Stop watching (pending deliveries are dropped)",
+            "tags": ["alerts"],
+            "security": [{"bearer": []}, {}],
+            "parameters": [id.clone()],
+            "responses": write_errors(json!({
+                "200": json_ok("Removed", json!({"type": "object", "properties": {"removed": {"type": "boolean"}, "id": {"type": "integer"}}})),
+                "404": error_response("No such watch")
+            }))
+        }},
+        "/api/watches/{id}/deliveries": {"get": {
+            "summary": "The watch's deliveries, newest first, with status, attempts and last error",
+            "tags": ["alerts"],
+            "parameters": [id, limit()],
+            "responses": {
+                "200": json_ok("Deliveries", json!({"type": "array", "items": {"$ref": "#/components/schemas/Delivery"}})),
+                "404": error_response("No such watch")
+            }
+        }}
+    });
+    if let (Some(all), Some(new)) = (doc["paths"].as_object_mut(), paths.as_object()) {
+        all.extend(new.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+        schemas.insert("Watch".into(), watch);
+        schemas.insert("Delivery".into(), delivery);
+    }
 }

@@ -86,6 +86,14 @@ pub fn build(state: AppState, config: &Config) -> Routes {
         .add("POST", "/api/analyze", post(api::analyze))
         .add("GET", "/api/events", get(events::stream))
         .add("GET", "/api/openapi.json", get(api::openapi))
+        .add("GET", "/api/watches", get(api::watches))
+        .add("POST", "/api/watches", post(api::add_watch))
+        .add("DELETE", "/api/watches/{id}", delete(api::remove_watch))
+        .add(
+            "GET",
+            "/api/watches/{id}/deliveries",
+            get(api::watch_deliveries),
+        )
 }
 
 /// The one script: opens the event stream and inserts what arrives. Small enough to read.

@@ -48,20 +48,26 @@
 
 pub mod copy;
 mod error;
+pub mod follow;
 pub mod jobs;
 pub mod postgres;
 pub mod sqlite;
 pub mod testsuite;
 pub mod timed;
 mod types;
+pub mod watches;
 
 pub use self::postgres::PgStore;
 pub use error::{ErrorKind, Result, StoreError};
+pub use follow::{CommitWaiter, SightingRecord};
 pub use jobs::{CommitGuard, Committed, Job, JobCounts, JobKind, JobOutcome, NewJob};
 pub use sqlite::{SqliteConfig, SqliteStore, Synchronous};
 pub use types::{
     Analysis, FeedHealth, FeedKind, FeedRecord, FetchOutcome, FetchRecord, Inserted, NewFeed,
     SearchHit, Sighting, StoredArticle, Story, StoryId, StoryMember,
+};
+pub use watches::{
+    Delivery, DeliveryOutcome, DeliveryStatus, NewDelivery, NewWatch, Watch, WatchKind,
 };
 
 use chrono::{DateTime, Utc};
@@ -205,4 +211,53 @@ pub trait Store: Send + Sync {
     /// Articles stored after `seq`, in storage order, at most `limit`, with their analysis,
     /// first story and terms: what another process committed since a tracker last looked.
     fn committed_after(&self, seq: i64, limit: usize) -> Result<Vec<Committed>>;
+
+    // Following commits from other processes (see [`follow`]).
+    /// A waiter woken when any process sharing the store commits articles (PostgreSQL:
+    /// LISTEN on a connection of its own); `None` when the backend has no notifications
+    /// (SQLite), and readers poll [`Store::last_article_seq`] instead.
+    fn commit_waiter(&self) -> Result<Option<Box<dyn CommitWaiter>>>;
+    /// The storage order of the latest sighting, 0 when there is none.
+    fn last_sighting_seq(&self) -> Result<i64>;
+    /// Sightings recorded after `seq`, in storage order, at most `limit`: with
+    /// `committed_after`, what a reader needs to report exact repeats seen by other processes.
+    fn sightings_after(&self, seq: i64, limit: usize) -> Result<Vec<SightingRecord>>;
+
+    // Alerts: watches, their delivery outbox and the scanner's cursor (see [`watches`]).
+    /// Adds a watch that matches articles stored from now on (`after_seq` is the latest
+    /// article's `seq`, read in the same transaction).
+    fn add_watch(&self, watch: &NewWatch, now: DateTime<Utc>) -> Result<Watch>;
+    /// Removes the watch and its deliveries; false when there was no such watch.
+    fn remove_watch(&self, id: i64) -> Result<bool>;
+    fn watch(&self, id: i64) -> Result<Option<Watch>>;
+    /// All watches, oldest first.
+    fn watches(&self) -> Result<Vec<Watch>>;
+    /// Adds the deliveries whose (watch, key) is not there yet, in any state, due from `now`;
+    /// those of a watch that no longer exists are dropped. Returns how many were added.
+    fn enqueue_deliveries(&self, deliveries: &[NewDelivery], now: DateTime<Utc>) -> Result<usize>;
+    /// Claims up to `limit` pending deliveries due by `now` whose lease (if any) has run out,
+    /// earliest due first. Each claim counts an attempt and leases the delivery to `holder`
+    /// until `now + lease`; two holders never get the same delivery from overlapping claims.
+    fn claim_deliveries(
+        &self,
+        holder: &str,
+        limit: usize,
+        lease: std::time::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Delivery>>;
+    /// Ends an attempt `holder` leases; false, changing nothing, when the lease passed to
+    /// another holder or the delivery is no longer pending.
+    fn finish_delivery(
+        &self,
+        holder: &str,
+        id: i64,
+        outcome: &DeliveryOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Deliveries, newest first, of one watch or of all, at most `limit`.
+    fn deliveries(&self, watch: Option<i64>, limit: usize) -> Result<Vec<Delivery>>;
+    /// The `seq` up to which the alert scanner has read articles, 0 before its first scan.
+    fn alert_cursor(&self) -> Result<i64>;
+    /// Moves the alert cursor to `seq` unless it is already past it; returns where it is.
+    fn advance_alert_cursor(&self, seq: i64) -> Result<i64>;
 }

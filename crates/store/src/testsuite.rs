@@ -48,6 +48,16 @@ pub const CHECKS: &[(&str, Check)] = &[
         "committed_after_and_commit_lock",
         committed_after_and_commit_lock,
     ),
+    ("sightings_after_in_order", sightings_after_in_order),
+    ("watches_round_trip", watches_round_trip),
+    (
+        "deliveries_once_per_key_and_leased",
+        deliveries_once_per_key_and_leased,
+    ),
+    (
+        "deliveries_retry_fail_and_expire",
+        deliveries_retry_fail_and_expire,
+    ),
 ];
 
 /// Runs every check against fresh stores from `make`.
@@ -1102,4 +1112,239 @@ pub fn committed_after_and_commit_lock(s: &dyn Store) {
         let mut guard = ok("lock", s.commit_lock());
         ok("check", guard.check());
     }
+}
+
+/// Sightings in storage order, each article's own (first) told from later ones (repeats at
+/// other outlets), for readers following commits.
+pub fn sightings_after_in_order(s: &dyn Store) {
+    assert_eq!(ok("empty", s.last_sighting_seq()), 0);
+    assert!(ok("none yet", s.sightings_after(0, 10)).is_empty());
+    for n in 1..=2 {
+        ok("insert", s.insert_article(&sample_article(n), at(n as i64)));
+    }
+    let sight = |n: u64, outlet: &str, secs: i64| Sighting {
+        article: ArticleId::new(format!("a{n}")),
+        url: Some(format!("https://{outlet}.example/{n}")),
+        source: Some(outlet.to_string()),
+        published: None,
+        seen: at(secs),
+    };
+    assert!(ok("own", s.add_sighting(&sight(1, "first", 1))));
+    assert!(ok("own", s.add_sighting(&sight(2, "second", 2))));
+    assert!(ok("repeat", s.add_sighting(&sight(1, "wire", 3))));
+    assert!(!ok("again", s.add_sighting(&sight(1, "wire", 4))));
+    let all = ok("all", s.sightings_after(0, 10));
+    let got: Vec<(&str, bool)> = all
+        .iter()
+        .map(|r| (r.sighting.source.as_deref().unwrap_or(""), r.first))
+        .collect();
+    assert_eq!(
+        got,
+        [("first", true), ("second", true), ("wire", false)],
+        "in storage order, the same page seen twice once"
+    );
+    assert!(all.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(all[2].sighting, sight(1, "wire", 3));
+    assert_eq!(ok("last", s.last_sighting_seq()), all[2].seq);
+    let rest = ok("after", s.sightings_after(all[0].seq, 1));
+    assert_eq!(rest.len(), 1, "at most the limit");
+    assert_eq!(rest[0].seq, all[1].seq);
+    assert!(ok("none after", s.sightings_after(all[2].seq, 10)).is_empty());
+}
+
+fn new_watch(kind: crate::WatchKind, value: &str) -> crate::NewWatch {
+    crate::NewWatch {
+        kind,
+        value: value.to_string(),
+        webhook: "https://hooks.example.com/in".to_string(),
+        secret: "s3cret".to_string(),
+    }
+}
+
+fn delivery(watch: i64, key: &str) -> crate::NewDelivery {
+    crate::NewDelivery {
+        watch,
+        key: key.to_string(),
+        payload: format!("{{\"key\":\"{key}\"}}"),
+    }
+}
+
+pub fn watches_round_trip(s: &dyn Store) {
+    use crate::WatchKind;
+    assert!(ok("none", s.watches()).is_empty());
+    assert_eq!(ok("cursor", s.alert_cursor()), 0, "no scan yet");
+    let first = ok(
+        "add",
+        s.add_watch(&new_watch(WatchKind::Speaker, "Ana Ruiz"), at(1)),
+    );
+    assert_eq!(first.after_seq, 0, "no article stored before it");
+    ok("insert", s.insert_article(&sample_article(1), at(2)));
+    let second = ok(
+        "add",
+        s.add_watch(&new_watch(WatchKind::Claim, "troops crossed"), at(3)),
+    );
+    assert_eq!(second.after_seq, ok("seq", s.last_article_seq()));
+    assert!(second.after_seq > 0 && second.id > first.id);
+    assert_eq!(
+        (
+            second.kind,
+            second.value.as_str(),
+            second.secret.as_str(),
+            second.created
+        ),
+        (WatchKind::Claim, "troops crossed", "s3cret", at(3))
+    );
+    assert_eq!(ok("get", s.watch(first.id)), Some(first.clone()));
+    assert_eq!(ok("all", s.watches()), [first.clone(), second.clone()]);
+    assert_eq!(ok("advance", s.advance_alert_cursor(7)), 7);
+    assert_eq!(ok("back", s.advance_alert_cursor(3)), 7, "never moves back");
+    assert_eq!(ok("cursor", s.alert_cursor()), 7);
+    ok(
+        "enqueue",
+        s.enqueue_deliveries(&[delivery(first.id, "a1")], at(4)),
+    );
+    assert!(ok("remove", s.remove_watch(first.id)));
+    assert!(!ok("remove again", s.remove_watch(first.id)));
+    assert_eq!(ok("gone", s.watch(first.id)), None);
+    assert!(
+        ok("deliveries", s.deliveries(Some(first.id), 10)).is_empty(),
+        "a removed watch's deliveries go with it"
+    );
+    assert_eq!(
+        ok(
+            "orphan",
+            s.enqueue_deliveries(&[delivery(first.id, "a2")], at(5))
+        ),
+        0,
+        "a removed watch gets no deliveries"
+    );
+}
+
+pub fn deliveries_once_per_key_and_leased(s: &dyn Store) {
+    use crate::{DeliveryOutcome, DeliveryStatus, WatchKind};
+    let w = ok(
+        "add",
+        s.add_watch(&new_watch(WatchKind::Keyword, "ferry"), at(0)),
+    )
+    .id;
+    let v = ok(
+        "add",
+        s.add_watch(&new_watch(WatchKind::Entity, "Valdora"), at(0)),
+    )
+    .id;
+    let list = [
+        delivery(w, "a1"),
+        delivery(w, "a2"),
+        delivery(w, "a1"),
+        delivery(v, "a1"),
+    ];
+    assert_eq!(
+        ok("enqueue", s.enqueue_deliveries(&list, at(1))),
+        3,
+        "one per (watch, key)"
+    );
+    assert_eq!(ok("again", s.enqueue_deliveries(&list, at(2))), 0);
+    let first = ok("claim", s.claim_deliveries("p1", 2, LEASE, at(3)));
+    assert_eq!(first.len(), 2);
+    assert_eq!((first[0].watch, first[0].key.as_str()), (w, "a1"));
+    assert_eq!(first[0].payload, "{\"key\":\"a1\"}");
+    assert_eq!(first[0].attempts, 1);
+    assert_eq!(first[0].lease_holder.as_deref(), Some("p1"));
+    assert_eq!(first[0].lease_until, Some(at(33)));
+    let second = ok("claim", s.claim_deliveries("p2", 10, LEASE, at(4)));
+    assert_eq!(second.len(), 1, "held deliveries are not claimed again");
+    assert!(ok("claim", s.claim_deliveries("p3", 10, LEASE, at(5))).is_empty());
+    assert!(ok(
+        "done",
+        s.finish_delivery("p1", first[0].id, &DeliveryOutcome::Delivered, at(6))
+    ));
+    assert!(
+        !ok(
+            "twice",
+            s.finish_delivery("p1", first[0].id, &DeliveryOutcome::Delivered, at(7))
+        ),
+        "a delivered delivery is not finished again"
+    );
+    assert!(
+        !ok(
+            "other",
+            s.finish_delivery("p1", second[0].id, &DeliveryOutcome::Delivered, at(7))
+        ),
+        "only the lease holder finishes a delivery"
+    );
+    assert_eq!(
+        ok(
+            "after delivery",
+            s.enqueue_deliveries(&[delivery(w, "a1")], at(8))
+        ),
+        0,
+        "a delivered key is not enqueued again"
+    );
+    let mine = ok("list", s.deliveries(Some(w), 10));
+    let keys: Vec<&str> = mine.iter().map(|d| d.key.as_str()).collect();
+    assert_eq!(keys, ["a2", "a1"], "newest first");
+    assert_eq!(mine[1].status, DeliveryStatus::Delivered);
+    assert_eq!(mine[1].finished, Some(at(6)));
+    assert_eq!(mine[1].lease_holder, None);
+    assert_eq!(ok("all", s.deliveries(None, 10)).len(), 3);
+    assert_eq!(ok("limit", s.deliveries(None, 1)).len(), 1);
+}
+
+pub fn deliveries_retry_fail_and_expire(s: &dyn Store) {
+    use crate::{DeliveryOutcome, DeliveryStatus, WatchKind};
+    let w = ok(
+        "add",
+        s.add_watch(&new_watch(WatchKind::Keyword, "ferry"), at(0)),
+    )
+    .id;
+    ok(
+        "enqueue",
+        s.enqueue_deliveries(&[delivery(w, "a1"), delivery(w, "a2")], at(0)),
+    );
+    let got = ok("claim", s.claim_deliveries("p1", 10, LEASE, at(1)));
+    assert_eq!(got.len(), 2);
+    let retry = DeliveryOutcome::Retry {
+        error: "HTTP 500".into(),
+        at: at(100),
+    };
+    assert!(ok(
+        "retry",
+        s.finish_delivery("p1", got[0].id, &retry, at(2))
+    ));
+    // p1 dies holding the second; its lease runs out at 31.
+    assert!(ok("early", s.claim_deliveries("p2", 10, LEASE, at(30))).is_empty());
+    let taken = ok("expired", s.claim_deliveries("p2", 10, LEASE, at(32)));
+    assert_eq!(taken.len(), 1, "an expired lease is claimable");
+    assert_eq!((taken[0].id, taken[0].attempts), (got[1].id, 2));
+    assert!(
+        !ok(
+            "late",
+            s.finish_delivery("p1", got[1].id, &DeliveryOutcome::Delivered, at(33))
+        ),
+        "the old holder cannot finish a delivery taken over"
+    );
+    assert!(ok(
+        "taken",
+        s.finish_delivery("p2", got[1].id, &DeliveryOutcome::Delivered, at(33))
+    ));
+    assert!(ok("not due", s.claim_deliveries("p2", 10, LEASE, at(99))).is_empty());
+    let again = ok("due", s.claim_deliveries("p2", 10, LEASE, at(100)));
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].attempts, 2);
+    assert_eq!(again[0].last_error.as_deref(), Some("HTTP 500"));
+    let fail = DeliveryOutcome::Failed {
+        error: "HTTP 410".into(),
+    };
+    assert!(ok(
+        "fail",
+        s.finish_delivery("p2", again[0].id, &fail, at(101))
+    ));
+    assert!(ok("nothing", s.claim_deliveries("p3", 10, LEASE, at(10_000))).is_empty());
+    let failed = ok("list", s.deliveries(Some(w), 10))
+        .into_iter()
+        .find(|d| d.id == again[0].id);
+    let failed = failed.unwrap_or_else(|| panic!("delivery {} is listed", again[0].id));
+    assert_eq!(failed.status, DeliveryStatus::Failed);
+    assert_eq!(failed.last_error.as_deref(), Some("HTTP 410"));
+    assert_eq!(failed.finished, Some(at(101)));
 }

@@ -349,4 +349,93 @@ impl Store for TimedStore {
         self.add(started);
         out
     }
+    fn commit_waiter(&self) -> Result<Option<Box<dyn crate::CommitWaiter>>> {
+        // Opening the waiter is not a store call on a worker's path; waiting is not timed.
+        self.inner.commit_waiter()
+    }
+    fn last_sighting_seq(&self) -> Result<i64> {
+        let started = Instant::now();
+        let out = self.inner.last_sighting_seq();
+        self.add(started);
+        out
+    }
+    fn sightings_after(&self, seq: i64, limit: usize) -> Result<Vec<crate::SightingRecord>> {
+        let started = Instant::now();
+        let out = self.inner.sightings_after(seq, limit);
+        self.add(started);
+        out
+    }
+
+    fn add_watch(&self, w: &crate::NewWatch, now: DateTime<Utc>) -> Result<crate::Watch> {
+        let started = Instant::now();
+        let out = self.inner.add_watch(w, now);
+        self.add(started);
+        out
+    }
+    fn remove_watch(&self, id: i64) -> Result<bool> {
+        let started = Instant::now();
+        let out = self.inner.remove_watch(id);
+        self.add(started);
+        out
+    }
+    fn watch(&self, id: i64) -> Result<Option<crate::Watch>> {
+        let started = Instant::now();
+        let out = self.inner.watch(id);
+        self.add(started);
+        out
+    }
+    fn watches(&self) -> Result<Vec<crate::Watch>> {
+        let started = Instant::now();
+        let out = self.inner.watches();
+        self.add(started);
+        out
+    }
+    fn enqueue_deliveries(&self, list: &[crate::NewDelivery], now: DateTime<Utc>) -> Result<usize> {
+        let started = Instant::now();
+        let out = self.inner.enqueue_deliveries(list, now);
+        self.add(started);
+        out
+    }
+    fn claim_deliveries(
+        &self,
+        holder: &str,
+        limit: usize,
+        lease: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<crate::Delivery>> {
+        let started = Instant::now();
+        let out = self.inner.claim_deliveries(holder, limit, lease, now);
+        self.add(started);
+        out
+    }
+    fn finish_delivery(
+        &self,
+        holder: &str,
+        id: i64,
+        outcome: &crate::DeliveryOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let started = Instant::now();
+        let out = self.inner.finish_delivery(holder, id, outcome, now);
+        self.add(started);
+        out
+    }
+    fn deliveries(&self, watch: Option<i64>, limit: usize) -> Result<Vec<crate::Delivery>> {
+        let started = Instant::now();
+        let out = self.inner.deliveries(watch, limit);
+        self.add(started);
+        out
+    }
+    fn alert_cursor(&self) -> Result<i64> {
+        let started = Instant::now();
+        let out = self.inner.alert_cursor();
+        self.add(started);
+        out
+    }
+    fn advance_alert_cursor(&self, seq: i64) -> Result<i64> {
+        let started = Instant::now();
+        let out = self.inner.advance_alert_cursor(seq);
+        self.add(started);
+        out
+    }
 }

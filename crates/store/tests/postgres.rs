@@ -356,3 +356,89 @@ fn sigkill_loses_no_acknowledged_article() {
     }
     assert!(acked.len() >= 3 * 50);
 }
+
+/// Waits until `waiter` reports news, a bounded number of times (a generous bound that only
+/// keeps a broken waiter from hanging the run; not a timing assertion).
+fn woken(waiter: &mut dyn store::CommitWaiter) -> bool {
+    for _ in 0..30 {
+        match waiter.wait(Duration::from_secs(1)) {
+            Ok(true) => return true,
+            Ok(false) => {}
+            Err(e) => eprintln!("waiter: {e}"),
+        }
+    }
+    false
+}
+
+/// One "process" commits under the commit lock; another store's waiter on the same schema
+/// wakes, one on another schema does not, and after the server drops the waiter's connection
+/// it reconnects and wakes again.
+#[test]
+fn a_commit_wakes_waiters_on_its_schema_and_after_a_reconnect() {
+    let Some(url) = server() else { return };
+    let schemas = Schemas::new(&url);
+    let name = schemas.reserve();
+    let app = format!("ct_waiter_{}", std::process::id());
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let reader =
+        PgStore::connect_with_schema(&format!("{url}{sep}application_name={app}"), &name).unwrap();
+    let elsewhere = schemas.fresh();
+    let writer = PgStore::connect_with_schema(&url, &name).unwrap();
+    let mut waiter = reader
+        .commit_waiter()
+        .unwrap()
+        .expect("PostgreSQL notifies");
+    let mut other = elsewhere
+        .commit_waiter()
+        .unwrap()
+        .expect("PostgreSQL notifies");
+    assert!(
+        !waiter.wait(Duration::from_millis(300)).unwrap(),
+        "nothing committed yet"
+    );
+
+    let commit = |n: u64| {
+        let mut guard = writer.commit_lock().unwrap();
+        guard.check().unwrap();
+        writer
+            .insert_article(&testsuite::sample_article(n), testsuite::at(0))
+            .unwrap();
+    };
+    commit(1);
+    assert!(woken(waiter.as_mut()), "the commit woke the waiter");
+    assert_eq!(reader.committed_after(0, 10).unwrap().len(), 1);
+    assert!(
+        !other.wait(Duration::from_millis(300)).unwrap(),
+        "another schema's commits do not concern it"
+    );
+
+    // What a restarted server does to every connection, the waiter's included.
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let killed = c
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+            &[&app],
+        )
+        .unwrap()
+        .len();
+    assert!(killed >= 1);
+    let mut failed = false;
+    for _ in 0..30 {
+        match waiter.wait(Duration::from_secs(1)) {
+            Err(e) => {
+                assert!(e.to_string().contains(&name), "names the store: {e}");
+                failed = true;
+            }
+            // Reconnected: announcements may have been missed meanwhile, so "read now".
+            Ok(true) if failed => break,
+            // Before the loss: the commit's second announcement (the lock's release).
+            Ok(_) => {}
+        }
+    }
+    assert!(failed, "the lost connection was noticed");
+    commit(2);
+    assert!(
+        woken(waiter.as_mut()),
+        "a commit after the reconnect wakes it"
+    );
+}

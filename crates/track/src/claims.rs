@@ -17,8 +17,9 @@
 //! of the same statement; they become appearances of one statement group, so the claim counts
 //! speakers, not copies.
 
+mod terms;
+
 use crate::stance::{Stance, StanceModel};
-use crate::stories::is_stopword;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -92,6 +93,9 @@ pub struct SpeakerStance {
     pub statements: Vec<usize>,
     /// Earlier stances when the speaker changed position, oldest first, with dates.
     pub changed_from: Vec<(Option<String>, Stance)>,
+    /// The speaker's statements state other claims and only speak to this one (see
+    /// `add_commenters`): non-committal here, and not among the claim's appearances.
+    pub comments_only: bool,
 }
 
 /// Numbers for the same thing that disagree.
@@ -129,13 +133,20 @@ const CUES: &str = include_str!("../data/claims/cues.txt");
 struct CueLexicon {
     denies: Vec<Vec<String>>,
     non_committal: Vec<Vec<String>>,
+    /// Verbs of acknowledging; negated inside a content they report a refusal to acknowledge.
+    acknowledges: Vec<Vec<String>>,
 }
+
+/// Negators that turn an acknowledging verb a few words after them into a refusal; "t" is
+/// what is left of "n't" once words are split at apostrophes ("doesn't" -> "doesn", "t").
+const NEGATORS: [&str; 5] = ["not", "never", "t", "no", "nor"];
 
 fn cue_lexicon() -> &'static CueLexicon {
     static LEX: std::sync::LazyLock<CueLexicon> = std::sync::LazyLock::new(|| {
         let mut lex = CueLexicon {
             denies: Vec::new(),
             non_committal: Vec::new(),
+            acknowledges: Vec::new(),
         };
         let mut section = "";
         for line in CUES.lines().map(str::trim) {
@@ -143,16 +154,17 @@ fn cue_lexicon() -> &'static CueLexicon {
                 continue;
             }
             if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-                section = if name == "denies" {
-                    "denies"
-                } else {
-                    "non_committal"
+                section = match name {
+                    "denies" => "denies",
+                    "acknowledges" => "acknowledges",
+                    _ => "non_committal",
                 };
                 continue;
             }
             let phrase: Vec<String> = line.split_whitespace().map(str::to_string).collect();
             match section {
                 "denies" => lex.denies.push(phrase),
+                "acknowledges" => lex.acknowledges.push(phrase),
                 _ => lex.non_committal.push(phrase),
             }
         }
@@ -175,16 +187,49 @@ fn contains_phrase(words: &[String], phrases: &[Vec<String>]) -> bool {
 }
 
 /// The stance the lexicon gives a statement, when it gives one: a hedge anywhere in the cue
-/// or content makes it non-committal; a refuting cue makes it a denial.
+/// or content makes it non-committal; a refuting cue makes it a denial. A content that itself
+/// reports a denial or a refusal to acknowledge ("said North Korea has never acknowledged the
+/// deployment", "said it does not acknowledge them") is the speaker describing someone else's
+/// position, so the speaker takes no side, unless the content speaks in the first person
+/// ("said we never admitted ...").
 pub fn lexical_stance(cue: &str, content: &str) -> Option<Stance> {
     let lex = cue_lexicon();
     let cue_words = lower_words(cue);
+    let content_words = lower_words(content);
     if contains_phrase(&cue_words, &lex.non_committal)
-        || contains_phrase(&lower_words(content), &lex.non_committal)
+        || contains_phrase(&content_words, &lex.non_committal)
     {
         return Some(Stance::NonCommittal);
     }
-    contains_phrase(&cue_words, &lex.denies).then_some(Stance::Denies)
+    if contains_phrase(&cue_words, &lex.denies) {
+        return Some(Stance::Denies);
+    }
+    let first_person = matches!(
+        content_words
+            .iter()
+            .find(|w| *w != "that")
+            .map(String::as_str),
+        Some("we" | "i")
+    );
+    if !first_person
+        && (contains_phrase(&content_words, &lex.denies)
+            || negated_phrase(&content_words, &lex.acknowledges))
+    {
+        return Some(Stance::NonCommittal);
+    }
+    None
+}
+
+/// Whether one of `phrases` occurs with a negator up to three words before it.
+fn negated_phrase(words: &[String], phrases: &[Vec<String>]) -> bool {
+    phrases.iter().filter(|p| !p.is_empty()).any(|p| {
+        words.windows(p.len()).enumerate().any(|(at, w)| {
+            w == p.as_slice()
+                && words[at.saturating_sub(3)..at]
+                    .iter()
+                    .any(|n| NEGATORS.contains(&n.as_str()))
+        })
+    })
 }
 
 fn stem(w: &str) -> String {
@@ -199,28 +244,34 @@ fn stem(w: &str) -> String {
     lower
 }
 
-fn words(s: &str) -> impl Iterator<Item = String> + '_ {
-    s.split(|c: char| !c.is_alphanumeric() && c != '-')
-        .filter(|w| w.chars().count() >= 3)
-        .filter(|w| !is_stopword(&w.to_lowercase()))
-        .map(stem)
-}
-
 type Vector = Vec<(String, f32)>;
 
-fn vectors(statements: &[StatementIn], config: &ClaimsConfig) -> Vec<Vector> {
+/// A content of this many terms has its context at half the configured weight.
+const CONTEXT_TERMS: f32 = 3.0;
+
+/// TF-IDF vectors of the statements: of their content alone (`context_weight` 0) or of their
+/// content with the surrounding sentences and entities at `context_weight`.
+fn vectors(statements: &[StatementIn], context_weight: f32) -> Vec<Vector> {
     let raw: Vec<HashMap<String, f32>> = statements
         .iter()
         .map(|s| {
             let mut tf: HashMap<String, f32> = HashMap::new();
-            for w in words(&s.content) {
+            let content = terms::terms(&s.content);
+            // The less a content says on its own, the more its sentences decide what it is
+            // about: "its involvement" is all context, a full clause mostly itself, and the
+            // sentence before it is often about something else.
+            let context_weight =
+                context_weight * CONTEXT_TERMS / (CONTEXT_TERMS + content.len() as f32);
+            for w in content {
                 *tf.entry(w).or_default() += 1.0;
             }
-            for w in words(&s.context) {
-                *tf.entry(w).or_default() += config.context_weight;
-            }
-            for e in &s.entities {
-                *tf.entry(format!("#{}", e.to_lowercase())).or_default() += config.context_weight;
+            if context_weight > 0.0 {
+                for w in terms::terms(&s.context) {
+                    *tf.entry(w).or_default() += context_weight;
+                }
+                for e in &s.entities {
+                    *tf.entry(format!("#{}", e.to_lowercase())).or_default() += context_weight;
+                }
             }
             tf
         })
@@ -238,7 +289,10 @@ fn vectors(statements: &[StatementIn], config: &ClaimsConfig) -> Vec<Vector> {
                 .iter()
                 .map(|(k, &w)| {
                     let idf = ((n + 1.0) / (df.get(k.as_str()).copied().unwrap_or(1.0) + 0.5)).ln();
-                    (k.clone(), (1.0 + w.ln().max(0.0)) * idf.max(0.0))
+                    // Sublinear in repeats, but a term seen only in the context keeps its
+                    // lower weight (1 + ln w would raise 0.5 to 1).
+                    let tf = if w > 1.0 { 1.0 + w.ln() } else { w };
+                    (k.clone(), tf * idf.max(0.0))
                 })
                 .filter(|(_, w)| *w > 0.0)
                 .collect();
@@ -268,20 +322,36 @@ fn cosine(a: &Vector, b: &Vector) -> f32 {
     dot
 }
 
-/// Groups statements (average-link agglomerative clustering); groups in order of their
-/// earliest statement, members in input order. Quadratic in the statements of one story,
-/// which number in the hundreds.
-pub fn group(statements: &[StatementIn], config: &ClaimsConfig) -> Vec<Vec<usize>> {
-    let vecs = vectors(statements, config);
+/// Pairwise similarity of the statements.
+fn similarities(statements: &[StatementIn], config: &ClaimsConfig) -> Vec<Vec<f32>> {
+    // Two readings of each statement: its content alone, where IDF is not diluted by the
+    // words of the sentences around it ("it is sending soldiers" and "decided to send 12,000
+    // special forces" state one thing however different their sentences), and its content in
+    // context, which resolves what a short content refers to ("its involvement" in what). Two
+    // statements are as close as their closer reading.
+    let full = vectors(statements, config.context_weight);
+    let bare = vectors(statements, 0.0);
     let n = statements.len();
     let mut sim = vec![vec![0f32; n]; n];
     for i in 0..n {
         for j in (i + 1)..n {
-            let s = cosine(&vecs[i], &vecs[j]);
+            let s = cosine(&full[i], &full[j]).max(cosine(&bare[i], &bare[j]));
             sim[i][j] = s;
             sim[j][i] = s;
         }
     }
+    sim
+}
+
+/// Groups statements (average-link agglomerative clustering); groups in order of their
+/// earliest statement, members in input order. Quadratic in the statements of one story,
+/// which number in the hundreds.
+pub fn group(statements: &[StatementIn], config: &ClaimsConfig) -> Vec<Vec<usize>> {
+    cluster(&similarities(statements, config), config.threshold)
+}
+
+fn cluster(sim: &[Vec<f32>], threshold: f32) -> Vec<Vec<usize>> {
+    let n = sim.len();
     let mut groups: Vec<Vec<usize>> = (0..n).map(|i| vec![i]).collect();
     loop {
         let mut best: Option<(usize, usize, f32)> = None;
@@ -293,7 +363,7 @@ pub fn group(statements: &[StatementIn], config: &ClaimsConfig) -> Vec<Vec<usize
                     .map(|(i, j)| sim[i][j])
                     .sum();
                 let avg = total / (groups[a].len() * groups[b].len()) as f32;
-                if avg >= config.threshold && best.is_none_or(|(_, _, s)| avg > s) {
+                if avg >= threshold && best.is_none_or(|(_, _, s)| avg > s) {
                     best = Some((a, b, avg));
                 }
             }
@@ -307,15 +377,197 @@ pub fn group(statements: &[StatementIn], config: &ClaimsConfig) -> Vec<Vec<usize
     groups
 }
 
+/// Whether `stated` is said in the sentence of `answer` or the one before: its content (its
+/// longest piece, when the analyzer gave it in pieces) lies inside the other's context.
+fn said_around(stated: &StatementIn, answer: &StatementIn) -> bool {
+    stated
+        .content
+        .split(" … ")
+        .map(str::trim)
+        .max_by_key(|p| p.len())
+        .is_some_and(|p| p.chars().count() >= 12 && answer.context.contains(p))
+}
+
+/// An article of the story, as far as the claims step needs it: to say when claims cannot be
+/// read from it.
+#[derive(Clone, Debug, Default)]
+pub struct ArticleIn {
+    pub id: String,
+    /// The language the page declares (BCP 47), if any.
+    pub language: Option<String>,
+    pub text: String,
+    /// A near-duplicate of another article of the story.
+    pub copy: bool,
+}
+
+/// Something the reader of a story's claims must know because the claims are thin or absent
+/// for a reason other than "nobody said anything": said in the output, not guessed around.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ClaimNote {
+    /// `single_article`, `no_attributions` or `unsupported_language`.
+    pub kind: &'static str,
+    /// The article the note is about; `None` for the story as a whole.
+    pub article: Option<String>,
+    pub message: String,
+}
+
+/// Why the analyzer cannot read `text` (it reads English), or `None` when it can. A declared
+/// language decides; without one, the script and the share of English function words do.
+pub fn unreadable_language(language: Option<&str>, text: &str) -> Option<String> {
+    if let Some(tag) = language.map(str::trim).filter(|t| !t.is_empty()) {
+        let primary = tag
+            .split(['-', '_'])
+            .next()
+            .unwrap_or(tag)
+            .to_ascii_lowercase();
+        return (primary != "en").then(|| format!("declared language {tag:?}"));
+    }
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    if letters < 40 {
+        return None; // too little text to tell; the other notes cover an empty article
+    }
+    let latin = text.chars().filter(|c| c.is_ascii_alphabetic()).count();
+    if (latin as f32) < 0.5 * letters as f32 {
+        return Some("text mostly in a non-Latin script".into());
+    }
+    let words: Vec<String> = lower_words(text);
+    let function = words
+        .iter()
+        .filter(|w| crate::stories::is_stopword(w))
+        .count();
+    // English prose is 35-50 % function words; French, Spanish or German shares few of them.
+    (words.len() >= 20 && (function as f32) < 0.15 * words.len() as f32)
+        .then(|| "few English function words".into())
+}
+
+/// [`claims`] with the notes a reader needs: statements from an article in a language the
+/// analyzer does not read are left out (their stances would be guesses) and said so; an
+/// article without attributed statements is named; a story of one article is flagged, since
+/// its claims are one outlet's account. Statement numbers still index `statements`.
+pub fn claims_with_notes(
+    articles: &[ArticleIn],
+    statements: &[StatementIn],
+    config: &ClaimsConfig,
+) -> (Vec<Claim>, Vec<ClaimNote>) {
+    let mut notes = Vec::new();
+    let originals = articles.iter().filter(|a| !a.copy).count();
+    if originals == 1 {
+        notes.push(ClaimNote {
+            kind: "single_article",
+            article: None,
+            message: "one article: claims and stances are that article's account, with no \
+                      other outlet to compare"
+                .into(),
+        });
+    }
+    let mut unreadable = std::collections::HashSet::new();
+    for a in articles {
+        if let Some(why) = unreadable_language(a.language.as_deref(), &a.text) {
+            notes.push(ClaimNote {
+                kind: "unsupported_language",
+                article: Some(a.id.clone()),
+                message: format!(
+                    "not analysed for claims: the analyzer reads English ({why}); no stance \
+                     is guessed"
+                ),
+            });
+            unreadable.insert(a.id.as_str());
+        } else if !statements.iter().any(|s| s.article == a.id) {
+            notes.push(ClaimNote {
+                kind: "no_attributions",
+                article: Some(a.id.clone()),
+                message: "no attributed statements found; this article adds no claims".into(),
+            });
+        }
+    }
+    let keep: Vec<usize> = (0..statements.len())
+        .filter(|&i| !unreadable.contains(statements[i].article.as_str()))
+        .collect();
+    let kept: Vec<StatementIn> = keep.iter().map(|&i| statements[i].clone()).collect();
+    let mut out = claims(&kept, config);
+    let back = |i: &mut usize| *i = keep.get(*i).copied().unwrap_or(*i);
+    for c in &mut out {
+        c.appearances
+            .iter_mut()
+            .for_each(|a| back(&mut a.statement));
+        for s in &mut c.speakers {
+            s.statements.iter_mut().for_each(back);
+        }
+        for n in &mut c.numbers {
+            n.given.iter_mut().for_each(|g| back(&mut g.statement));
+        }
+    }
+    (out, notes)
+}
+
 /// Claims from a story's statements: grouped, each statement's stance toward its claim, each
 /// speaker's position, contradictions and conflicting numbers.
 pub fn claims(statements: &[StatementIn], config: &ClaimsConfig) -> Vec<Claim> {
     let model = StanceModel::load_default().ok();
-    group(statements, config)
-        .into_iter()
+    let sim = similarities(statements, config);
+    let groups = cluster(&sim, config.threshold);
+    let mut out: Vec<Claim> = groups
+        .iter()
         .enumerate()
-        .map(|(id, members)| build(id, &members, statements, model))
-        .collect()
+        .map(|(id, members)| build(id, members, statements, model))
+        .collect();
+    for (claim, members) in out.iter_mut().zip(&groups) {
+        add_commenters(claim, members, statements, &sim, config.threshold);
+    }
+    out
+}
+
+/// Speakers who speak to a claim without stating it: none of their statements is in the
+/// claim, but one of them either answers one of the claim's statements (it is said in the
+/// same or the next sentence of the same article, and is as close to it as statements that
+/// group together) or is that close to at least half of the claim's statements (two or more),
+/// where membership needs the average to be. The Russian ambassador's "the cooperation is not
+/// directed against South Korea", said right after the envoy dismissed the troop accusations,
+/// answers them without confirming or denying them; the official's "the North has never
+/// acknowledged the deployment of its soldiers" is near most statements of the troops claim
+/// while its own sentences are about what the North acknowledges. Such a speaker is
+/// non-committal on the claim; their statements stay in the claim they state. One near
+/// statement alone would be too loose: in one story most statements share a few words.
+fn add_commenters(
+    claim: &mut Claim,
+    members: &[usize],
+    statements: &[StatementIn],
+    sim: &[Vec<f32>],
+    threshold: f32,
+) {
+    let present: std::collections::HashSet<&str> =
+        claim.speakers.iter().map(|s| s.speaker.as_str()).collect();
+    let mut found: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (j, s) in statements.iter().enumerate() {
+        let Some(speaker) = s.speaker.as_deref() else {
+            continue;
+        };
+        if members.contains(&j) || present.contains(speaker) {
+            continue;
+        }
+        let answers = members.iter().any(|&m| {
+            statements[m].article == s.article
+                && sim[m][j] >= threshold
+                && said_around(&statements[m], s)
+        });
+        let near = members.iter().filter(|&&m| sim[m][j] >= threshold).count();
+        let touches = answers || (near >= 2 && 2 * near >= members.len());
+        if touches {
+            found.entry(speaker.to_string()).or_default().push(j);
+        }
+    }
+    for (speaker, list) in found {
+        claim.speakers.push(SpeakerStance {
+            kind: list
+                .first()
+                .and_then(|&j| statements[j].speaker_kind.clone()),
+            stance: Stance::NonCommittal,
+            statements: list,
+            changed_from: Vec::new(),
+            comments_only: true,
+            speaker,
+        });
+    }
 }
 
 fn build(
@@ -410,6 +662,7 @@ fn build(
                 stance: last.unwrap_or(Stance::NonCommittal),
                 statements: apps.iter().map(|a| a.statement).collect(),
                 changed_from,
+                comments_only: false,
                 speaker,
             }
         })
@@ -527,6 +780,78 @@ mod tests {
         assert!(troops.contested);
         assert_eq!(troops.numbers.len(), 1, "4,000 vs 500 marines");
         assert!(!out[1].contested);
+    }
+
+    #[test]
+    fn bad_input_is_said_not_guessed() {
+        let en = ArticleIn {
+            id: "a1".into(),
+            language: Some("en-GB".into()),
+            text: "The ministry said the bridge reopens on Monday.".into(),
+            copy: false,
+        };
+        let fr = ArticleIn {
+            id: "a2".into(),
+            language: None,
+            text: "Le ministère a déclaré que le pont rouvrira lundi, selon un communiqué \
+                   publié par les autorités locales dans la soirée de dimanche, après des \
+                   travaux qui ont duré plusieurs mois dans la région."
+                .into(),
+            copy: false,
+        };
+        let quiet = ArticleIn {
+            id: "a3".into(),
+            language: Some("en".into()),
+            text: "Rain is expected across the region.".into(),
+            copy: false,
+        };
+        let mut s1 = st(
+            "Ministry",
+            "said",
+            "the bridge reopens on Monday",
+            "2025-03-03",
+        );
+        s1.article = "a1".into();
+        let mut s2 = st(
+            "Ministère",
+            "a déclaré",
+            "le pont rouvrira lundi",
+            "2025-03-03",
+        );
+        s2.article = "a2".into();
+        let (out, notes) = claims_with_notes(
+            &[en.clone(), fr, quiet],
+            &[s1.clone(), s2],
+            &ClaimsConfig::default(),
+        );
+        let kinds: Vec<(&str, Option<&str>)> = notes
+            .iter()
+            .map(|n| (n.kind, n.article.as_deref()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("unsupported_language", Some("a2")),
+                ("no_attributions", Some("a3"))
+            ]
+        );
+        // The French statement is in no claim; the English one keeps its index.
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].appearances[0].statement, 0);
+        let (_, single) = claims_with_notes(&[en], &[s1], &ClaimsConfig::default());
+        assert_eq!(single[0].kind, "single_article");
+    }
+
+    #[test]
+    fn declared_and_detected_languages() {
+        assert!(unreadable_language(Some("ru"), "Привет").is_some());
+        assert!(unreadable_language(Some("en-US"), "anything").is_none());
+        assert!(unreadable_language(
+            None,
+            "Северная Корея направила войска в Россию, сообщила разведка Южной Кореи в пятницу."
+        )
+        .is_some());
+        assert!(unreadable_language(None, "North Korea has sent troops to Russia, the intelligence service of South Korea said on Friday, citing satellite images.").is_none());
     }
 
     #[test]

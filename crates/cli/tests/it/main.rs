@@ -2,8 +2,10 @@
 //! per topic, regression tests named after what broke.
 
 mod analyze;
+mod live;
 mod stance;
 mod tidy;
+mod watch;
 mod workers;
 
 use std::path::{Path, PathBuf};

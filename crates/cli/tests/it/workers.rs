@@ -19,7 +19,7 @@ const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 /// Generous: three workers share two cores with other builds.
 const DEADLINE: Duration = Duration::from_secs(600);
 
-fn server() -> Option<String> {
+pub(crate) fn server() -> Option<String> {
     let url = std::env::var("CLAIMTRAIL_TEST_PG").unwrap_or_else(|_| DEFAULT_URL.to_string());
     let reached = postgres::Config::from_str(&url).and_then(|mut c| {
         c.connect_timeout(Duration::from_secs(5));
@@ -41,13 +41,13 @@ fn server() -> Option<String> {
 }
 
 /// A schema of the test's own, dropped when it ends.
-struct Db {
+pub(crate) struct Db {
     base: String,
     schema: String,
 }
 
 impl Db {
-    fn new(base: &str) -> Db {
+    pub(crate) fn new(base: &str) -> Db {
         static N: AtomicU32 = AtomicU32::new(0);
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -63,7 +63,7 @@ impl Db {
     }
     /// The URL the binary gets: the schema, and the schema's name as application name so the
     /// test can find the workers' connections.
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         let sep = if self.base.contains('?') { '&' } else { '?' };
         format!(
             "{}{sep}application_name={}&schema={}",
@@ -73,7 +73,7 @@ impl Db {
     fn store(&self) -> PgStore {
         PgStore::connect_with_schema(&self.base, &self.schema).unwrap()
     }
-    fn sql(&self) -> postgres::Client {
+    pub(crate) fn sql(&self) -> postgres::Client {
         let mut c = postgres::Client::connect(&self.base, postgres::NoTls).unwrap();
         c.batch_execute(&format!("SET search_path TO \"{}\"", self.schema))
             .unwrap();
@@ -90,7 +90,7 @@ impl Drop for Db {
 }
 
 /// `n` short, distinct articles as JSON lines.
-fn write_articles(dir: &Path, n: usize) -> std::path::PathBuf {
+pub(crate) fn write_articles(dir: &Path, n: usize) -> std::path::PathBuf {
     const PLACES: [&str; 8] = [
         "Alder",
         "Birchmoor",
@@ -133,7 +133,7 @@ fn write_articles(dir: &Path, n: usize) -> std::path::PathBuf {
     path
 }
 
-fn enqueue(db: &Db, path: &Path) {
+pub(crate) fn enqueue(db: &Db, path: &Path) {
     let out = crate::bin()
         .args(["--db", &db.url(), "import"])
         .arg(path)
@@ -147,7 +147,7 @@ fn enqueue(db: &Db, path: &Path) {
     );
 }
 
-fn start_worker(db: &Db, dir: &Path, name: &str, exit_when_idle: bool) -> Child {
+pub(crate) fn start_worker(db: &Db, dir: &Path, name: &str, exit_when_idle: bool) -> Child {
     let log = std::fs::File::create(dir.join(format!("{name}.log"))).unwrap();
     let mut cmd = crate::bin();
     cmd.args(["--db", &db.url(), "worker", "--no-feeds", "--lease", "5"])
@@ -162,7 +162,7 @@ fn start_worker(db: &Db, dir: &Path, name: &str, exit_when_idle: bool) -> Child 
         .unwrap()
 }
 
-fn log_of(dir: &Path, name: &str) -> String {
+pub(crate) fn log_of(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(format!("{name}.log"))).unwrap_or_default()
 }
 
@@ -175,7 +175,7 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-fn wait_exit(child: &mut Child, what: &str) -> std::process::ExitStatus {
+pub(crate) fn wait_exit(child: &mut Child, what: &str) -> std::process::ExitStatus {
     let start = Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {

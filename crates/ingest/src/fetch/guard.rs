@@ -115,7 +115,7 @@ impl std::error::Error for PrivateAddress {}
 /// some public and some private addresses is reached through the public ones only. Names
 /// in `hosts` resolve as configured and skip the guard: the operator wrote them down.
 #[derive(Debug, Default)]
-pub(crate) struct GuardedResolver {
+pub struct GuardedResolver {
     allow_private: bool,
     hosts: HashMap<String, IpAddr>,
     inner: DefaultResolver,

@@ -38,7 +38,7 @@ mod robots;
 mod schedule;
 
 pub use error::{FetchError, FetchErrorKind, Refusal};
-pub use guard::is_public_ip;
+pub use guard::{is_public_ip, GuardedResolver};
 pub use robots::Robots;
 pub use schedule::{backoff, next_poll, success_interval, Jitter, PollConfig, PollOutcome};
 
@@ -50,7 +50,7 @@ use std::time::{Duration, Instant, SystemTime};
 use ::url::Url;
 use ureq::http::{HeaderMap, Response};
 
-use self::guard::{GuardedResolver, PrivateAddress};
+use self::guard::PrivateAddress;
 use self::politeness::HostClock;
 use self::robots::{RobotsCache, Verdict, MAX_ROBOTS_BYTES};
 

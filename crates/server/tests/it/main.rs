@@ -8,3 +8,4 @@ mod openapi;
 mod pages;
 mod security;
 mod support;
+mod watches;

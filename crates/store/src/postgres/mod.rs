@@ -27,9 +27,11 @@ mod articles;
 mod copies;
 mod export;
 mod feeds;
+mod follow;
 mod jobs;
 mod migrations;
 mod stories;
+mod watches;
 
 pub use migrations::{known as known_migrations, latest_version};
 
@@ -142,13 +144,7 @@ impl PgStore {
     }
 
     fn new_client(&self) -> Result<Client, ErrorKind> {
-        let mut client = self.config.connect(NoTls).map_err(q("connecting"))?;
-        if let Some(schema) = &self.schema {
-            client
-                .batch_execute(&format!("SET search_path TO {}", ident(schema)))
-                .map_err(q("setting the search path"))?;
-        }
-        Ok(client)
+        connect(&self.config, self.schema.as_deref())
     }
 
     fn take(&self) -> Result<Client, ErrorKind> {
@@ -195,6 +191,17 @@ impl PgStore {
             Ok(out)
         })
     }
+}
+
+/// Opens a connection with `schema` (when given) as its search path.
+fn connect(config: &Config, schema: Option<&str>) -> Result<Client, ErrorKind> {
+    let mut client = config.connect(NoTls).map_err(q("connecting"))?;
+    if let Some(schema) = schema {
+        client
+            .batch_execute(&format!("SET search_path TO {}", ident(schema)))
+            .map_err(q("setting the search path"))?;
+    }
+    Ok(client)
 }
 
 /// True when the error means the connection is gone rather than the statement was wrong:
@@ -500,6 +507,63 @@ impl Store for PgStore {
     fn committed_after(&self, seq: i64, n: usize) -> Result<Vec<crate::Committed>> {
         self.read(|c| jobs::committed_after(c, seq, n))
     }
+    fn commit_waiter(&self) -> Result<Option<Box<dyn crate::CommitWaiter>>> {
+        let waiter = follow::PgWaiter::open(
+            self.config.clone(),
+            self.schema.clone(),
+            self.location.clone(),
+        )?;
+        Ok(Some(Box::new(waiter)))
+    }
+    fn last_sighting_seq(&self) -> Result<i64> {
+        self.read(follow::last_sighting_seq)
+    }
+    fn sightings_after(&self, seq: i64, n: usize) -> Result<Vec<crate::SightingRecord>> {
+        self.read(|c| follow::sightings_after(c, seq, n))
+    }
+
+    fn add_watch(&self, w: &crate::NewWatch, now: DateTime<Utc>) -> Result<crate::Watch> {
+        self.write(|tx| watches::add(tx, w, now))
+    }
+    fn remove_watch(&self, id: i64) -> Result<bool> {
+        self.write(|tx| watches::remove(tx, id))
+    }
+    fn watch(&self, id: i64) -> Result<Option<crate::Watch>> {
+        self.read(|c| watches::get(c, id))
+    }
+    fn watches(&self) -> Result<Vec<crate::Watch>> {
+        self.read(watches::all)
+    }
+    fn enqueue_deliveries(&self, list: &[crate::NewDelivery], now: DateTime<Utc>) -> Result<usize> {
+        self.write(|tx| watches::enqueue(tx, list, now))
+    }
+    fn claim_deliveries(
+        &self,
+        holder: &str,
+        n: usize,
+        lease: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<crate::Delivery>> {
+        self.write(|tx| watches::claim(tx, holder, n, lease, now))
+    }
+    fn finish_delivery(
+        &self,
+        holder: &str,
+        id: i64,
+        outcome: &crate::DeliveryOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.write(|tx| watches::finish(tx, holder, id, outcome, now))
+    }
+    fn deliveries(&self, watch: Option<i64>, n: usize) -> Result<Vec<crate::Delivery>> {
+        self.read(|c| watches::list(c, watch, n))
+    }
+    fn alert_cursor(&self) -> Result<i64> {
+        self.read(watches::cursor)
+    }
+    fn advance_alert_cursor(&self, seq: i64) -> Result<i64> {
+        self.write(|tx| watches::advance_cursor(tx, seq))
+    }
 }
 
 /// The commit lock, held by its own connection: a session-level advisory lock lives as long
@@ -523,7 +587,12 @@ impl crate::CommitGuard for PgCommitGuard<'_> {
         let Some(client) = self.client.as_mut() else {
             return Err(lost("the lock was already released"));
         };
-        match client.is_valid(Duration::from_secs(5)) {
+        // Announces what was committed before this check (see `crate::follow`): the check
+        // comes before each article's commit, so every earlier article is complete.
+        let checked = client
+            .is_valid(Duration::from_secs(5))
+            .and_then(|()| client.batch_execute(follow::NOTIFY_SQL));
+        match checked {
             Ok(()) => Ok(()),
             Err(e) => {
                 self.client = None;
@@ -541,10 +610,12 @@ impl Drop for PgCommitGuard<'_> {
         let Some(mut client) = self.client.take() else {
             return;
         };
-        // Unlocked: keep the connection for the next batch. Failed: dropping it closes the
-        // session, which releases the lock on the server.
+        // The batch's last article is complete: announce it before another committer can
+        // start. Unlocked: keep the connection for the next batch. Failed: dropping it closes
+        // the session, which releases the lock on the server.
         if client
-            .execute(jobs::UNLOCK_SQL, &[&jobs::COMMIT_LOCK_CLASS])
+            .batch_execute(follow::NOTIFY_SQL)
+            .and_then(|()| client.execute(jobs::UNLOCK_SQL, &[&jobs::COMMIT_LOCK_CLASS]))
             .is_ok()
         {
             *self

@@ -193,6 +193,46 @@ CREATE INDEX jobs_open ON jobs (id) WHERE state IN ('queued', 'running');
 CREATE INDEX jobs_lease_owner ON jobs (lease_owner) WHERE lease_owner IS NOT NULL;
 ",
     },
+    Migration {
+        version: 8,
+        name: "watches and webhook deliveries",
+        // Alerts: `watches` says what to look for and where to post it; `deliveries` is the
+        // outbox, unique per (watch, key) so that a re-scan never enqueues twice, leased like
+        // jobs so that two processes never send one delivery at once; `alert_cursor` is the
+        // one row holding the storage order (`seq`) up to which articles were scanned.
+        sql: "
+CREATE TABLE watches (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('speaker', 'entity', 'keyword', 'claim')),
+    value TEXT NOT NULL,
+    webhook TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    after_seq INTEGER NOT NULL,
+    created INTEGER NOT NULL
+);
+CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY,
+    watch_id INTEGER NOT NULL REFERENCES watches (id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'delivered', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt INTEGER NOT NULL,
+    last_error TEXT,
+    lease_holder TEXT,
+    lease_until INTEGER,
+    created INTEGER NOT NULL,
+    finished INTEGER,
+    UNIQUE (watch_id, key)
+);
+CREATE INDEX deliveries_pending ON deliveries (next_attempt) WHERE status = 'pending';
+CREATE TABLE alert_cursor (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL
+);
+",
+    },
 ];
 
 /// The schema version this build writes.

@@ -18,9 +18,11 @@ pub(crate) mod articles;
 mod copies;
 mod export;
 mod feeds;
+mod follow;
 mod jobs;
 mod migrations;
 mod stories;
+mod watches;
 
 pub use migrations::{known as known_migrations, latest_version};
 
@@ -368,5 +370,57 @@ impl Store for SqliteStore {
     }
     fn committed_after(&self, seq: i64, n: usize) -> Result<Vec<crate::Committed>> {
         self.read(|c| jobs::committed_after(c, seq, n))
+    }
+    fn commit_waiter(&self) -> Result<Option<Box<dyn crate::CommitWaiter>>> {
+        Ok(None) // no notifications between processes: readers poll
+    }
+    fn last_sighting_seq(&self) -> Result<i64> {
+        self.read(follow::last_sighting_seq)
+    }
+    fn sightings_after(&self, seq: i64, n: usize) -> Result<Vec<crate::SightingRecord>> {
+        self.read(|c| follow::sightings_after(c, seq, n))
+    }
+
+    fn add_watch(&self, w: &crate::NewWatch, now: DateTime<Utc>) -> Result<crate::Watch> {
+        self.write(|tx| watches::add(tx, w, now))
+    }
+    fn remove_watch(&self, id: i64) -> Result<bool> {
+        self.write(|tx| watches::remove(tx, id))
+    }
+    fn watch(&self, id: i64) -> Result<Option<crate::Watch>> {
+        self.read(|c| watches::get(c, id))
+    }
+    fn watches(&self) -> Result<Vec<crate::Watch>> {
+        self.read(watches::all)
+    }
+    fn enqueue_deliveries(&self, list: &[crate::NewDelivery], now: DateTime<Utc>) -> Result<usize> {
+        self.write(|tx| watches::enqueue(tx, list, now))
+    }
+    fn claim_deliveries(
+        &self,
+        holder: &str,
+        n: usize,
+        lease: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<crate::Delivery>> {
+        self.write(|tx| watches::claim(tx, holder, n, lease, now))
+    }
+    fn finish_delivery(
+        &self,
+        holder: &str,
+        id: i64,
+        outcome: &crate::DeliveryOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.write(|tx| watches::finish(tx, holder, id, outcome, now))
+    }
+    fn deliveries(&self, watch: Option<i64>, n: usize) -> Result<Vec<crate::Delivery>> {
+        self.read(|c| watches::list(c, watch, n))
+    }
+    fn alert_cursor(&self) -> Result<i64> {
+        self.read(watches::cursor)
+    }
+    fn advance_alert_cursor(&self, seq: i64) -> Result<i64> {
+        self.write(|tx| watches::advance_cursor(tx, seq))
     }
 }

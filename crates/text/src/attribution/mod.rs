@@ -116,9 +116,14 @@ impl Model {
 
     /// The attributions in `doc` (which needs tokens and sentences) as the taggers find them,
     /// plus any `[strong]` cue of the lexicon that no attribution covers (then the role
-    /// tagger runs once more with it among the cues: rare, so the cost is small).
+    /// tagger runs once more with it among the cues: rare, so the cost is small), plus the
+    /// quotations credited after a dash (`dash_credits`).
     pub fn predict(&self, doc: &Doc) -> Vec<Attribution> {
-        let first = self.predict_with(doc, &[]);
+        // The document view and the cue pass are shared by both role passes: an extra cue
+        // changes neither, so only the role tagger runs again.
+        let v = DocView::new(doc);
+        let cues = self.find_cues(&v);
+        let first = self.roles(&v, &cues);
         let mut covered = vec![false; doc.tokens.len()];
         for a in &first {
             for s in a
@@ -135,15 +140,25 @@ impl Model {
             }
         }
         let extra = strong_cues(doc, &covered);
-        if extra.is_empty() {
+        let mut out = if extra.is_empty() {
             first
         } else {
-            self.predict_with(doc, &extra)
+            let mut all = cues;
+            all.extend(extra);
+            all.sort_by_key(|c| c.start);
+            self.roles(&v, &all)
+        };
+        let credits = dash_credits(doc, &v.quote, &covered);
+        if !credits.is_empty() {
+            out.extend(credits);
+            out.sort_by_key(|a| a.cue.start);
         }
+        out
     }
 
-    fn predict_with(&self, doc: &Doc, extra: &[Range<usize>]) -> Vec<Attribution> {
-        let v = DocView::new(doc);
+    /// The cue tagger's cues, sentence by sentence, outside boilerplate.
+    fn find_cues(&self, v: &DocView) -> Vec<Range<usize>> {
+        let doc = v.doc;
         let mut feats = Vec::with_capacity(64);
         let mut scores = [0f32; 3];
         let mut cues: Vec<Range<usize>> = Vec::new();
@@ -152,23 +167,27 @@ impl Model {
                 continue;
             }
             let labels = tag_cues(
-                &v,
+                v,
                 &s.tokens,
                 |_, f| self.cue.predict(f, &mut scores),
                 &mut feats,
             );
             cues.extend(cue_runs(&labels, s.tokens.start));
         }
-        if !extra.is_empty() {
-            cues.extend(extra.iter().cloned());
-            cues.sort_by_key(|c| c.start);
-        }
-        let marks = CueMarks::new(doc.tokens.len(), &cues);
+        cues
+    }
+
+    /// The role tagger over each of `cues` (in text order), then one attribution per cue.
+    fn roles(&self, v: &DocView, cues: &[Range<usize>]) -> Vec<Attribution> {
+        let doc = v.doc;
+        let mut feats = Vec::with_capacity(64);
+        let mut scores = [0f32; 3];
+        let marks = CueMarks::new(doc.tokens.len(), cues);
         let mut tagged = Vec::with_capacity(cues.len());
         for (k, cue) in cues.iter().enumerate() {
-            let window = window(&v, cue);
+            let window = window(v, cue);
             let labels = tag_roles(
-                &v,
+                v,
                 cue,
                 k,
                 &marks,
@@ -178,7 +197,7 @@ impl Model {
             );
             tagged.push((window.start, labels));
         }
-        resolve_conflicts(&v, &cues, &mut tagged);
+        resolve_conflicts(v, cues, &mut tagged);
         let mut out = Vec::with_capacity(cues.len());
         for (k, (cue, (offset, labels))) in cues.iter().zip(tagged).enumerate() {
             let labels = fill_holes(doc, cue, k, &marks, offset, labels);
@@ -217,6 +236,84 @@ fn strong_cues(doc: &Doc, covered: &[bool]) -> Vec<Range<usize>> {
                 Some(crate::doc::Upos::NOUN | crate::doc::Upos::PROPN | crate::doc::Upos::PRON)
             );
         }
+    }
+    out
+}
+
+/// Quotations credited after a dash at the end of a paragraph, as in a list of readers'
+/// reactions: `“He represents our greatest shame.” ― Sonya Herridge`. The dash is the cue, the
+/// name the source and the quotation the content (PolNeAR's convention; the taggers, which
+/// see one sentence at a time, rarely find it). Only a dash right after a closing quote mark
+/// and followed by a short capitalized name that ends the paragraph counts.
+fn dash_credits(doc: &Doc, q: &[u32], covered: &[bool]) -> Vec<Attribution> {
+    const MAX_NAME_WORDS: usize = 6;
+    let n = doc.tokens.len();
+    let is_credit_dash =
+        |i: usize| doc.tokens[i].kind == TokenKind::Dash && matches!(doc.token_text(i), "―" | "—");
+    if !(1..n).any(is_credit_dash) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for i in 1..n {
+        if !is_credit_dash(i)
+            || covered.get(i).copied().unwrap_or(true)
+            || doc.tokens[i - 1].kind != TokenKind::Quote
+            || q[i - 1] == 0
+            || doc.tokens[i].newline_before
+        {
+            continue;
+        }
+        // The name: capitalized words (initials with their full stop) up to the paragraph end.
+        let mut j = i + 1;
+        let mut words = 0;
+        let mut last_word = None;
+        while j < n && !doc.tokens[j].newline_before {
+            let t = doc.token_text(j);
+            match doc.tokens[j].kind {
+                TokenKind::Word if t.chars().next().is_some_and(char::is_uppercase) => {
+                    words += 1;
+                    last_word = Some(j);
+                }
+                TokenKind::Punct if t == "." => {}
+                _ => break,
+            }
+            j += 1;
+        }
+        let paragraph_ends = j == n || doc.tokens[j].newline_before;
+        let Some(last) = last_word else { continue };
+        if !paragraph_ends
+            || words > MAX_NAME_WORDS
+            || (i + 1..=last).any(|k| covered.get(k).copied().unwrap_or(true))
+        {
+            continue;
+        }
+        // The quotation the dash closes: back to its opening mark.
+        let region = q[i - 1];
+        let mut a = i - 1;
+        while a > 0 && q[a - 1] == region {
+            a -= 1;
+        }
+        let mut b = i;
+        let edge = |k: usize| {
+            matches!(
+                doc.tokens[k].kind,
+                TokenKind::Punct | TokenKind::Dash | TokenKind::Quote
+            )
+        };
+        while a < b && edge(a) {
+            a += 1;
+        }
+        while b > a && edge(b - 1) {
+            b -= 1;
+        }
+        if a == b {
+            continue;
+        }
+        out.push(Attribution::new(
+            Some(Span::new(doc.tokens[i + 1].start, doc.tokens[last].end)),
+            Span::new(doc.tokens[i].start, doc.tokens[i].end),
+            vec![Span::new(doc.tokens[a].start, doc.tokens[b - 1].end)],
+        ));
     }
     out
 }

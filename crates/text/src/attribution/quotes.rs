@@ -22,35 +22,49 @@ enum Mark {
     Either,
 }
 
-fn mark(doc: &Doc, i: usize) -> Option<Mark> {
+/// The quote mark starting at token `i`, and how many tokens it spans: two for a doubled
+/// single quote that the tokenizer split (`''`).
+fn mark(doc: &Doc, i: usize) -> (Option<Mark>, usize) {
     let t = &doc.tokens[i];
     if t.kind != TokenKind::Quote {
-        return None;
+        return (None, 1);
     }
     let s = doc.token_text(i);
-    let c = s.chars().next()?;
+    let Some(c) = s.chars().next() else {
+        return (None, 1);
+    };
+    // Some wires write `''` for both marks (''It's anti-reform,'' he said); the tokenizer
+    // gives two `'` tokens, read here as one double mark.
+    let doubled = s == "'"
+        && doc
+            .tokens
+            .get(i + 1)
+            .is_some_and(|n| n.start == t.end && doc.token_text(i + 1) == "'");
+    let width = if doubled { 2 } else { 1 };
+    let last = i + width - 1;
     let space_after = doc
         .tokens
-        .get(i + 1)
-        .map(|n| n.space_before || n.kind == TokenKind::Punct)
+        .get(last + 1)
+        .map(|n| n.space_before || n.newline_before || n.kind == TokenKind::Punct)
         .unwrap_or(true);
-    match c {
+    let space_before = t.space_before || t.newline_before || i == 0;
+    let by_spacing = || match (space_before, space_after) {
+        (true, false) => Some(Mark::Open),
+        (false, true) => Some(Mark::Close),
+        _ => Some(Mark::Either),
+    };
+    let m = match c {
         '“' | '«' | '„' => Some(Mark::Open),
         '”' | '»' => Some(Mark::Close),
-        '"' => {
-            let space_before = t.space_before || i == 0;
-            match (space_before, space_after) {
-                (true, false) => Some(Mark::Open),
-                (false, true) => Some(Mark::Close),
-                _ => Some(Mark::Either),
-            }
-        }
-        // A doubled single quote written as two characters (`''` or ``` `` ```).
+        '"' => by_spacing(),
+        '\'' if doubled => by_spacing(),
+        // A doubled single quote written as one token (`''` or ``` `` ```).
         '\'' | '`' if s.chars().count() == 2 => {
             Some(if c == '`' { Mark::Open } else { Mark::Close })
         }
         _ => None,
-    }
+    };
+    (m, width)
 }
 
 /// For each token, the quotation region it lies in (1, 2, ...) or 0 outside any. Quote marks
@@ -60,12 +74,14 @@ pub fn regions(doc: &Doc) -> Vec<u32> {
     let mut out = Vec::with_capacity(n);
     let mut current = 0u32;
     let mut next_id = 1u32;
-    for i in 0..n {
-        let m = mark(doc, i);
-        if doc.tokens[i].newline_before && current != 0 {
+    let mut i = 0;
+    while i < n {
+        let (m, width) = mark(doc, i);
+        i += width;
+        if doc.tokens[i - width].newline_before && current != 0 {
             // A paragraph break: the quotation goes on only if the new paragraph reopens it.
             if matches!(m, Some(Mark::Open) | Some(Mark::Either)) {
-                out.push(current);
+                out.extend(std::iter::repeat_n(current, width));
                 continue;
             }
             current = 0;
@@ -85,7 +101,7 @@ pub fn regions(doc: &Doc) -> Vec<u32> {
             Some(Mark::Either) => std::mem::take(&mut current),
             None => current,
         };
-        out.push(region);
+        out.extend(std::iter::repeat_n(region, width));
     }
     out
 }
@@ -119,6 +135,15 @@ mod tests {
         );
         assert_eq!(quoted("He said \"no way\" twice."), ["no", "way"]);
         assert_eq!(quoted("Il a dit « non » hier."), ["non"]);
+    }
+
+    #[test]
+    fn doubled_single_quotes_open_and_close_by_spacing() {
+        assert_eq!(
+            quoted("''It's anti-reform. She's layering,'' he said."),
+            ["It", "'s", "anti-reform", ".", "She", "'s", "layering", ","]
+        );
+        assert_eq!(quoted("``Yes,'' she said."), ["Yes", ","]);
     }
 
     #[test]
