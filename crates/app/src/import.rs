@@ -122,6 +122,20 @@ pub fn import_jsonl(
     Ok(report)
 }
 
+/// Ingests one record in the import format (`line` is its JSON) and says what became of it:
+/// what `POST /api/articles` answers with. `name` appears in messages.
+pub fn ingest_json(tracker: &Tracker, name: &str, line: &str) -> Result<Ingested, AppError> {
+    let mut items = ingest::files::read_jsonl(name, std::io::Cursor::new(line.as_bytes()));
+    match items.next() {
+        Some(Ok(article)) => tracker.ingest(article, Utc::now()),
+        Some(Err(e)) => Err(e.into()),
+        None => Err(AppError::Input {
+            input: name.to_string(),
+            message: "no article in it".into(),
+        }),
+    }
+}
+
 fn flush(tracker: &Tracker, batch: &mut Vec<Article>, report: &mut ImportReport) {
     if batch.is_empty() {
         return;

@@ -9,6 +9,9 @@
 //! PolNeAR articles), so after one pass over the distinct texts the set is reused with its
 //! paragraphs rotated: every article is still analysed in full, and the tracker files the
 //! reused ones as near-duplicate copies of the first pass. The report says how many were which.
+//!
+//! With `CLAIMTRAIL_KEEP_DB=PATH` the database is written to PATH and kept, so other benchmarks
+//! (`scripts/serve-load.sh`) can serve it; PATH must not exist yet.
 
 use app::import::ImportReport;
 use app::{Tracker, TrackerConfig};
@@ -70,8 +73,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     let input = lines.join("\n");
+    let keep = std::env::var_os("CLAIMTRAIL_KEEP_DB").map(std::path::PathBuf::from);
+    if let Some(path) = &keep {
+        if path.exists() {
+            return Err(format!("CLAIMTRAIL_KEEP_DB: {} exists already", path.display()).into());
+        }
+    }
     let dir = std::env::temp_dir().join(format!("claimtrail-throughput-{}", std::process::id()));
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.join("claimtrail.db"))?);
+    let db = keep.clone().unwrap_or_else(|| dir.join("claimtrail.db"));
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db)?);
     let tracker = Tracker::open(store.clone(), TrackerConfig::default())?;
     let start = Instant::now();
     let report: ImportReport =
@@ -96,6 +106,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     drop(tracker);
     drop(store);
-    let _ = std::fs::remove_dir_all(&dir);
+    match keep {
+        Some(path) => println!("kept the database at {}", path.display()),
+        None => {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
     Ok(())
 }

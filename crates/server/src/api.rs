@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::sync::Arc;
 use store::StoryId;
 
@@ -108,12 +108,21 @@ pub async fn story(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = story_id(&id)?;
-    let view = blocking(&state, move |t| {
-        Ok(app::views::story(t.store().as_ref(), id)?)
+    let cache = state.stories.clone();
+    let json = blocking(&state, move |t| {
+        match cache.story(t.store().as_ref(), id)? {
+            // Serialized once per version of the story (see `cache`).
+            Some(story) => Ok(Some(story.json().map_err(ApiError::internal)?)),
+            None => Ok(None),
+        }
     })
     .await?;
-    match view {
-        Some(v) => Ok(Json(v).into_response()),
+    match json {
+        Some(body) => Ok((
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response()),
         None => Err(ApiError::not_found(format!("there is no story {id}"))),
     }
 }
@@ -264,74 +273,45 @@ pub async fn add_article(
             "one of `text` and `html` is required and must not be empty",
         ));
     }
-    let (report, events) = blocking(&state, move |t| ingest_record(t, &body)).await?;
-    if let Some(e) = report.errors.first() {
-        return Err(ApiError::bad_request(e.clone()));
-    }
-    let status = if report.new > 0 || report.copies > 0 {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
+    let line = serde_json::to_string(&body).map_err(ApiError::internal)?;
+    let ingested = blocking(&state, move |t| {
+        app::import::ingest_json(t, "request body", &line).map_err(|e| match e {
+            app::AppError::Input { .. } | app::AppError::Ingest(_) => {
+                ApiError::bad_request(e.to_string())
+            }
+            other => other.into(),
+        })
+    })
+    .await?;
+    use app::Ingested;
+    let (status, body) = match ingested {
+        Ingested::New {
+            id,
+            story,
+            new_story,
+        } => (
+            StatusCode::CREATED,
+            json!({"outcome": "new", "article": id.0, "original": null,
+                   "story": story.0, "new_story": new_story}),
+        ),
+        // A copy is stored in its own right and filed under the original's story.
+        Ingested::Copy {
+            id,
+            original,
+            story,
+        } => (
+            StatusCode::CREATED,
+            json!({"outcome": "copy", "article": id.0, "original": original.0,
+                   "story": story.map(|s| s.0), "new_story": false}),
+        ),
+        // Nothing new is stored: the answer names the article it repeats.
+        Ingested::Repeat { original } => (
+            StatusCode::OK,
+            json!({"outcome": "repeat", "article": original.0, "original": original.0,
+                   "story": null, "new_story": false}),
+        ),
     };
-    let outcome = if report.new > 0 {
-        "new"
-    } else if report.copies > 0 {
-        "copy"
-    } else {
-        "repeat"
-    };
-    let event = events.into_iter().next();
-    let field = |k: &str| event.as_ref().and_then(|e| e.get(k)).cloned();
-    let body = json!({
-        "outcome": outcome,
-        // A copy or a repeat is filed under the stored original.
-        "article": field("id"),
-        "original": field("original"),
-        "story": field("story"),
-        "new_story": field("new_story").unwrap_or(Value::Bool(false)),
-        "event": event,
-    });
     Ok((status, Json(body)).into_response())
-}
-
-/// Ingests one record through `app::import::import_jsonl` (the one place that turns the
-/// import format into an article) and returns the tracker's events for it.
-///
-/// The import reports counts, not ids, so the ids come from the events the tracker emits
-/// while this call runs; those of articles ingested at the same moment by the feed loop are
-/// told apart by title and source. FIXME: an `app` function returning `Ingested` for one
-/// record would make this exact.
-fn ingest_record(
-    tracker: &Tracker,
-    body: &ArticleBody,
-) -> Result<(app::import::ImportReport, Vec<Value>), ApiError> {
-    let line = serde_json::to_string(body).map_err(ApiError::internal)?;
-    let rx = tracker.subscribe();
-    let report = app::import::import_jsonl(
-        tracker,
-        "request body",
-        std::io::Cursor::new(line.into_bytes()),
-        &mut |_| {},
-    )?;
-    let title = body.title.as_deref().map(str::trim);
-    let source = body.source.as_deref();
-    let mut events: Vec<Value> = rx
-        .try_iter()
-        .filter_map(|e| serde_json::to_value(e).ok())
-        .collect();
-    if events.len() > 1 {
-        let matches = |e: &Value, k: &str, want: Option<&str>| {
-            want.is_none() || e.get(k).and_then(Value::as_str) == want
-        };
-        events.retain(|e| matches(e, "source", source));
-        if events.len() > 1 {
-            events.retain(|e| {
-                e.get("type").and_then(Value::as_str) != Some("article")
-                    || matches(e, "title", title)
-            });
-        }
-    }
-    Ok((report, events))
 }
 
 #[derive(Deserialize)]

@@ -39,6 +39,7 @@
 #![recursion_limit = "512"]
 
 mod api;
+pub mod cache;
 mod error;
 mod events;
 mod highlight;
@@ -116,6 +117,8 @@ pub enum ServerError {
 pub struct AppState {
     pub(crate) tracker: Arc<Tracker>,
     pub(crate) events: events::Hub,
+    /// Story views between requests (see [`cache`]).
+    pub(crate) stories: Arc<cache::StoryCache>,
     pub(crate) token: Option<Arc<str>>,
     pub(crate) shutdown: watch::Receiver<bool>,
     pub(crate) allow_private_webhooks: bool,
@@ -128,6 +131,7 @@ impl AppState {
         let (tx, rx) = watch::channel(false);
         let state = AppState {
             events: events::Hub::start(&tracker),
+            stories: Arc::new(cache::StoryCache::new()),
             tracker,
             token: config.token().map(Arc::from),
             shutdown: rx,

@@ -219,10 +219,10 @@ pub fn document() -> Value {
                 "responses": write_errors(json!({
                     "201": json_ok("Stored as a new article or a copy", json!({"type": "object", "properties": {
                         "outcome": {"enum": ["new", "copy", "repeat"]},
-                        "article": {"type": ["string", "null"], "description": "The new article's id"},
+                        "article": {"type": "string", "description": "The stored article's id (for a repeat, the original's)"},
                         "original": {"type": ["string", "null"], "description": "For a copy or repeat: the stored original"},
-                        "story": {"type": ["integer", "null"]}, "new_story": {"type": "boolean"}, "event": obj()}})),
-                    "200": json_ok("Already stored: recorded as a sighting", obj())
+                        "story": {"type": ["integer", "null"]}, "new_story": {"type": "boolean"}}})),
+                    "200": json_ok("Already stored (same id, URL or text): recorded as a sighting of `original`", obj())
                 }))
             }},
             "/api/speakers/{name}": {"get": {

@@ -8,6 +8,7 @@
 //! with sizes as attributes, since the Content-Security-Policy forbids inline styles.
 
 use crate::api::{blocking, story_id};
+use crate::cache::CachedStory;
 use crate::error::{ApiError, PageError};
 use crate::html::{page, Markup};
 use crate::queries::{self, ClaimRow, Statement, StoryCard};
@@ -88,8 +89,9 @@ fn list_outlets(m: &mut Markup, outlets: &[String]) {
 }
 
 pub async fn index(State(state): State<AppState>) -> PageResult {
-    let cards = blocking(&state, |t| {
-        Ok(queries::story_cards(t.store().as_ref(), 30)?)
+    let cache = state.stories.clone();
+    let cards = blocking(&state, move |t| {
+        Ok(queries::story_cards(t.store().as_ref(), &cache, 30)?)
     })
     .await?;
     let mut m = Markup::new();
@@ -114,7 +116,7 @@ pub async fn index(State(state): State<AppState>) -> PageResult {
 }
 
 fn story_item(m: &mut Markup, card: &StoryCard) {
-    let s = &card.view.summary;
+    let s = &card.story.view.summary;
     m.raw("<li class=\"story\" data-story=\"")
         .num(s.id)
         .raw("\"><h2><a href=\"/stories/")
@@ -130,7 +132,7 @@ fn story_item(m: &mut Markup, card: &StoryCard) {
         .raw(" to ")
         .time(&s.last_seen)
         .raw("</p>");
-    chart(m, &card.coverage);
+    chart(m, &card.story.bins);
     if !s.outlets.is_empty() {
         m.raw("<p class=\"outlets\">Outlets: ");
         list_outlets(m, &s.outlets);
@@ -163,21 +165,28 @@ fn story_item(m: &mut Markup, card: &StoryCard) {
     m.raw("</li>");
 }
 
-pub async fn story(State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
+pub async fn story(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let id = story_id(&id)?;
-    let found = blocking(&state, move |t| {
-        let store = t.store();
-        let Some(view) = app::views::story(store.as_ref(), id)? else {
+    let cache = state.stories.clone();
+    let page = blocking(&state, move |t| {
+        let Some(story) = cache.story(t.store().as_ref(), id)? else {
             return Ok(None);
         };
-        let s = &view.summary;
-        let bins = queries::coverage(store.as_ref(), id, s.first_seen, s.last_seen)?;
-        Ok(Some((view, bins)))
+        // Rendered once per version of the story (see `cache`).
+        Ok(Some(story.html(render_story)))
     })
     .await?;
-    let Some((view, bins)) = found else {
-        return Err(ApiError::not_found(format!("there is no story {id}")).into());
-    };
+    match page {
+        Some(html) => Ok(Html(html).into_response()),
+        None => Err(ApiError::not_found(format!("there is no story {id}")).into()),
+    }
+}
+
+fn render_story(story: &CachedStory) -> String {
+    let (view, bins) = (&story.view, &story.bins);
     let s = &view.summary;
     let title = s.title.as_deref().unwrap_or("(untitled story)");
     let mut m = Markup::new();
@@ -196,13 +205,13 @@ pub async fn story(State(state): State<AppState>, Path(id): Path<String>) -> Pag
         .raw(" · <a href=\"/api/stories/")
         .num(s.id)
         .raw("\">JSON</a></p>");
-    chart(&mut m, &bins);
+    chart(&mut m, bins);
     m.raw("<p class=\"outlets\">Outlets: ");
     list_outlets(&mut m, &s.outlets);
     m.raw("</p>");
 
     m.raw("<section id=\"claims\" class=\"claims\"><h2>Claims</h2>");
-    let rows = queries::claims_of(&view);
+    let rows = queries::claims_of(view);
     if rows.is_empty() {
         m.raw(
             "<p class=\"empty\">No claims yet: statements are grouped into claims, with each \
@@ -324,7 +333,7 @@ pub async fn story(State(state): State<AppState>, Path(id): Path<String>) -> Pag
         m.raw("</li>");
     }
     m.raw("</ul></section></article>");
-    done(title, "stories", m)
+    page(title, "stories", m).into_string()
 }
 
 fn stance_class(s: &str) -> String {

@@ -6,7 +6,7 @@
 //! may lack newer keys such as `speaker`), and a missing key must degrade to "unknown", never
 //! to an error page.
 
-use app::views::{self, StoryView};
+use app::views::StoryView;
 use chrono::{DateTime, Utc};
 use model::ArticleId;
 use serde::Serialize;
@@ -20,13 +20,9 @@ const RECENT_STORIES: usize = 30;
 /// Bars in a story's coverage chart.
 pub const COVERAGE_BINS: usize = 16;
 
-/// A story on the front page: the view plus what the list shows about it.
-#[derive(Debug, Serialize)]
+/// A story on the front page: the (cached) view plus what the list shows about it.
 pub struct StoryCard {
-    #[serde(flatten)]
-    pub view: StoryView,
-    /// Articles (copies included) per equal slice of time from first to last seen.
-    pub coverage: Vec<u32>,
+    pub story: std::sync::Arc<crate::cache::CachedStory>,
     /// Speakers with their statement counts, most quoted first.
     pub speakers: Vec<(String, usize)>,
     /// Claims found in the story, and how many of them are contested.
@@ -34,14 +30,18 @@ pub struct StoryCard {
     pub contested: usize,
 }
 
-/// The front page's stories, most recently active first.
-pub fn story_cards(store: &dyn Store, limit: usize) -> Result<Vec<StoryCard>, app::AppError> {
+/// The front page's stories, most recently active first, built through the story cache.
+pub fn story_cards(
+    store: &dyn Store,
+    cache: &crate::cache::StoryCache,
+    limit: usize,
+) -> Result<Vec<StoryCard>, app::AppError> {
     let mut out = Vec::new();
     for s in store.stories(limit)? {
-        let Some(view) = views::story(store, s.id)? else {
+        let Some(story) = cache.story(store, s.id)? else {
             continue;
         };
-        let coverage = coverage(store, s.id, s.first_seen, s.last_seen)?;
+        let view = &story.view;
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
         for st in &view.statements {
             if let Some(sp) = st.speaker.as_deref() {
@@ -54,8 +54,7 @@ pub fn story_cards(store: &dyn Store, limit: usize) -> Result<Vec<StoryCard>, ap
         let claims = view.claims.len();
         let contested = view.claims.iter().filter(|c| c.contested).count();
         out.push(StoryCard {
-            view,
-            coverage,
+            story,
             speakers,
             claims,
             contested,

@@ -1,0 +1,219 @@
+//! Story views kept between requests, so a story that fifty analysts have open is built once
+//! per change rather than once per request.
+//!
+//! Building a [`StoryView`] reads every member article and its analysis, parses the JSON and
+//! groups the statements into claims: tens of milliseconds for a story of a few hundred
+//! articles, which fifty concurrent clients on two cores turn into seconds. The view only
+//! changes when the story does, so each entry carries a stamp read with one cheap query (the
+//! story's article count and last-seen time) and is rebuilt when the stamp moves.
+//!
+//! Why there is also an age limit: an exact repeat from another outlet adds a sighting (a new
+//! outlet under an article) without touching the story row, so no stamp catches it; after
+//! [`MAX_AGE`] the entry is rebuilt anyway.
+//!
+//! Why a stale entry is still served while one request rebuilds it: under load every request
+//! that arrives during the rebuild would otherwise start its own, and the slowest of them sets
+//! the 99th percentile. Only the first caller to see the change rebuilds; the others get the
+//! previous version, which the live event stream corrects in the browser anyway. A story not
+//! cached at all is built by whoever asks.
+//!
+//! The JSON and the page's HTML are rendered once per entry too, lazily, on first use.
+
+use app::views::{self, StoryView};
+use axum::body::Bytes;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+use store::{Store, StoryId};
+
+/// Longest a cached view is served without rebuilding (see the module note).
+pub const MAX_AGE: Duration = Duration::from_secs(10);
+
+/// Stories kept; the least recently built goes first.
+const CAPACITY: usize = 256;
+
+/// A story as built for one stamp, with its renderings.
+pub struct CachedStory {
+    pub view: StoryView,
+    /// Coverage chart bins (see [`crate::queries::coverage`]).
+    pub bins: Vec<u32>,
+    json: OnceLock<Bytes>,
+    html: OnceLock<Bytes>,
+}
+
+impl CachedStory {
+    /// The view as JSON, serialized on first use.
+    pub fn json(&self) -> Result<Bytes, serde_json::Error> {
+        if let Some(j) = self.json.get() {
+            return Ok(j.clone());
+        }
+        let bytes = Bytes::from(serde_json::to_vec(&self.view)?);
+        Ok(self.json.get_or_init(|| bytes).clone())
+    }
+
+    /// The whole page, rendered by `render` on first use.
+    pub fn html(&self, render: impl FnOnce(&CachedStory) -> String) -> Bytes {
+        self.html.get_or_init(|| Bytes::from(render(self))).clone()
+    }
+}
+
+type Stamp = (u32, DateTime<Utc>);
+
+struct Entry {
+    stamp: Stamp,
+    built: Instant,
+    story: Arc<CachedStory>,
+    /// A caller is rebuilding this entry; others keep serving it meanwhile.
+    rebuilding: bool,
+}
+
+/// The cache; one per server, shared by every handler.
+#[derive(Default)]
+pub struct StoryCache {
+    entries: Mutex<HashMap<StoryId, Entry>>,
+}
+
+impl StoryCache {
+    pub fn new() -> StoryCache {
+        StoryCache::default()
+    }
+
+    /// The story, from the cache when its stamp still holds; `None` when there is no story.
+    pub fn story(
+        &self,
+        store: &dyn Store,
+        id: StoryId,
+    ) -> Result<Option<Arc<CachedStory>>, app::AppError> {
+        let Some(row) = store.story(id)? else {
+            self.lock().remove(&id);
+            return Ok(None);
+        };
+        let stamp = (row.articles, row.last_seen);
+        {
+            let mut entries = self.lock();
+            if let Some(e) = entries.get_mut(&id) {
+                let fresh = e.stamp == stamp && e.built.elapsed() < MAX_AGE;
+                if fresh || e.rebuilding {
+                    return Ok(Some(e.story.clone()));
+                }
+                e.rebuilding = true;
+            }
+        }
+        let built = Instant::now();
+        let result = build(store, id);
+        let mut entries = self.lock();
+        match result {
+            Ok(Some(story)) => {
+                let story = Arc::new(story);
+                if entries.len() >= CAPACITY && !entries.contains_key(&id) {
+                    if let Some(oldest) =
+                        entries.iter().min_by_key(|(_, e)| e.built).map(|(k, _)| *k)
+                    {
+                        entries.remove(&oldest);
+                    }
+                }
+                entries.insert(
+                    id,
+                    Entry {
+                        stamp,
+                        built,
+                        story: story.clone(),
+                        rebuilding: false,
+                    },
+                );
+                Ok(Some(story))
+            }
+            Ok(None) => {
+                entries.remove(&id);
+                Ok(None)
+            }
+            Err(e) => {
+                // Let the next caller try again rather than serving the old view forever.
+                if let Some(entry) = entries.get_mut(&id) {
+                    entry.rebuilding = false;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<StoryId, Entry>> {
+        // A panic while holding the lock leaves only a map of finished entries behind.
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn build(store: &dyn Store, id: StoryId) -> Result<Option<CachedStory>, app::AppError> {
+    let Some(view) = views::story(store, id)? else {
+        return Ok(None);
+    };
+    let s = &view.summary;
+    let bins = crate::queries::coverage(store, id, s.first_seen, s.last_seen)?;
+    Ok(Some(CachedStory {
+        view,
+        bins,
+        json: OnceLock::new(),
+        html: OnceLock::new(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::{Tracker, TrackerConfig};
+
+    fn article(url: &str, text: &str) -> model::Article {
+        // The tracker fills in the id's digest and the hashes when it prepares the article.
+        let mut a = model::Article::new(
+            model::ArticleId::new(url),
+            text,
+            model::ContentHash::new(""),
+        );
+        a.url = Some(url.into());
+        a.source = Some("Test Outlet".into());
+        a
+    }
+
+    #[test]
+    fn a_new_article_in_the_story_rebuilds_the_view() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> =
+            Arc::new(store::SqliteStore::open(dir.path().join("t.db")).unwrap());
+        let tracker = Tracker::open(store.clone(), TrackerConfig::default()).unwrap();
+        let now = Utc::now();
+        let text = "The harbour authority of Port Vell said on Monday that the new ferry \
+                    terminal would open in March. Union leaders denied that any agreement \
+                    on the terminal's staffing had been reached with the harbour authority.";
+        tracker
+            .ingest(article("https://a.example/1", text), now)
+            .unwrap();
+        let cache = StoryCache::new();
+        let first = cache.story(store.as_ref(), StoryId(1)).unwrap().unwrap();
+        let again = cache.story(store.as_ref(), StoryId(1)).unwrap().unwrap();
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "an unchanged story is served from the cache"
+        );
+        assert_eq!(first.view.summary.articles, 1);
+        let more = format!("{text} The ferry terminal's opening was confirmed by the mayor.");
+        let r = tracker
+            .ingest(article("https://b.example/2", &more), now)
+            .unwrap();
+        assert!(
+            matches!(
+                r,
+                app::Ingested::Copy { .. }
+                    | app::Ingested::New {
+                        story: StoryId(1),
+                        ..
+                    }
+            ),
+            "the second article joins the first one's story: {r:?}"
+        );
+        let after = cache.story(store.as_ref(), StoryId(1)).unwrap().unwrap();
+        assert!(!Arc::ptr_eq(&first, &after));
+        assert_eq!(after.view.summary.articles, 2);
+        assert!(cache.story(store.as_ref(), StoryId(99)).unwrap().is_none());
+    }
+}
