@@ -51,7 +51,7 @@ def reader(socks):
     while not stop.is_set():
         for key, _ in sel.select(timeout=0.2):
             data = key.fileobj.recv(65536)
-            counts[key.data] += data.count(b"event: article")
+            counts[key.data] += data.count(b"event: article") + data.count(b"event: copy")
 
 rate0 = post_all(1)
 print(f"no streams open: {rate0:.1f} articles/s")
@@ -69,4 +69,4 @@ time.sleep(1)
 stop.set()
 t.join()
 print(f"{streams} streams open: {rate1:.1f} articles/s ({rate1 / rate0 * 100:.0f} % of the rate without)")
-print(f"article events per stream: min {min(counts)}, max {max(counts)} (new articles posted: up to {n})")
+print(f"article and copy events per stream: min {min(counts)}, max {max(counts)} (articles posted: {n})")

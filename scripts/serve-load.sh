@@ -28,5 +28,5 @@ echo "largest story: $1 ($2 articles); median story: $3 ($4 articles)"
 for target in "/stories/$1" "/api/stories/$1" "/stories/$3" "/api/stories/$3" "/"; do
   cold=$(curl -s -o /dev/null -w '%{time_total}' "$URL$target")
   echo "== $target (first request: ${cold} s)"
-  wrk -t2 -c50 -d15s --latency "$URL$target" | grep -E 'Latency|50%|99%|Requests/sec|Non-2xx'
+  wrk -t2 -c50 -d10s --latency "$URL$target" | grep -E 'Latency|50%|99%|Requests/sec|Non-2xx'
 done

@@ -517,6 +517,11 @@ fn print_story(out: &mut dyn Write, v: &views::StoryView) -> Result<()> {
         }
     }
     writeln!(out, "\nClaims")?;
+    // Why claims may be thin or missing (one article, no attributions, a language the
+    // analyzer does not read): said, not guessed around.
+    for n in &v.claim_notes {
+        writeln!(out, "  note: {}", n.message)?;
+    }
     for c in &v.claims {
         let flag = if c.contested { " [contested]" } else { "" };
         writeln!(out, "  C{}{flag}: {}", c.id + 1, c.text)?;

@@ -40,7 +40,11 @@ pub struct CachedStory {
     pub bins: Vec<u32>,
     json: OnceLock<Bytes>,
     html: OnceLock<Bytes>,
+    card: OnceLock<CardFigures>,
 }
+
+/// A story card's speakers (name, statements), claims and contested claims.
+pub type CardFigures = (Vec<(String, usize)>, usize, usize);
 
 impl CachedStory {
     /// The view as JSON, serialized on first use.
@@ -50,6 +54,11 @@ impl CachedStory {
         }
         let bytes = Bytes::from(serde_json::to_vec(&self.view)?);
         Ok(self.json.get_or_init(|| bytes).clone())
+    }
+
+    /// The front page's figures for the story, worked out by `make` on first use.
+    pub fn card(&self, make: impl FnOnce(&CachedStory) -> CardFigures) -> &CardFigures {
+        self.card.get_or_init(|| make(self))
     }
 
     /// The whole page, rendered by `render` on first use.
@@ -155,6 +164,7 @@ fn build(store: &dyn Store, id: StoryId) -> Result<Option<CachedStory>, app::App
         bins,
         json: OnceLock::new(),
         html: OnceLock::new(),
+        card: OnceLock::new(),
     }))
 }
 

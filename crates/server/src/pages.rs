@@ -185,6 +185,10 @@ pub async fn story(
     }
 }
 
+/// Statements and articles a story page shows at most (the latest; see `render_story`).
+const PAGE_STATEMENTS: usize = 300;
+const PAGE_ARTICLES: usize = 200;
+
 fn render_story(story: &CachedStory) -> String {
     let (view, bins) = (&story.view, &story.bins);
     let s = &view.summary;
@@ -211,6 +215,11 @@ fn render_story(story: &CachedStory) -> String {
     m.raw("</p>");
 
     m.raw("<section id=\"claims\" class=\"claims\"><h2>Claims</h2>");
+    for note in &view.claim_notes {
+        m.raw("<p class=\"note muted\">")
+            .text(&note.message)
+            .raw("</p>");
+    }
     let rows = queries::claims_of(view);
     if rows.is_empty() {
         m.raw(
@@ -239,8 +248,20 @@ fn render_story(story: &CachedStory) -> String {
     if view.statements.is_empty() {
         m.raw("<p class=\"empty\">No attributed statements found yet.</p>");
     }
+    // A story of hundreds of articles would make a page of megabytes: the page shows the
+    // latest statements and articles, the JSON has them all.
+    let skipped = view.statements.len().saturating_sub(PAGE_STATEMENTS);
+    if skipped > 0 {
+        m.raw("<p class=\"note muted\">The latest ")
+            .num(PAGE_STATEMENTS)
+            .raw(" of ")
+            .num(view.statements.len())
+            .raw(" statements; <a href=\"/api/stories/")
+            .num(s.id)
+            .raw("\">the JSON</a> has them all.</p>");
+    }
     let mut day: Option<String> = None;
-    for st in &view.statements {
+    for st in &view.statements[skipped..] {
         // When it was said, else when its article was published.
         let d = st.said.clone().unwrap_or_else(|| {
             st.published.map_or_else(
@@ -287,8 +308,17 @@ fn render_story(story: &CachedStory) -> String {
     }
     m.raw("</section>");
 
-    m.raw("<section class=\"articles\"><h2>Articles</h2><ul id=\"story-articles\" class=\"articles\">");
-    for a in &view.articles {
+    m.raw("<section class=\"articles\"><h2>Articles</h2>");
+    let skipped = view.articles.len().saturating_sub(PAGE_ARTICLES);
+    if skipped > 0 {
+        m.raw("<p class=\"note muted\">The latest ")
+            .num(PAGE_ARTICLES)
+            .raw(" of ")
+            .num(view.articles.len())
+            .raw(" articles.</p>");
+    }
+    m.raw("<ul id=\"story-articles\" class=\"articles\">");
+    for a in &view.articles[skipped..] {
         m.raw("<li class=\"article\"><a href=\"/articles/")
             .segment(&a.id)
             .raw("\">")

@@ -30,6 +30,23 @@ pub struct StoryCard {
     pub contested: usize,
 }
 
+/// What a story's card shows beyond its summary, worked out once per version of the story.
+fn card_figures(story: &crate::cache::CachedStory) -> crate::cache::CardFigures {
+    let view = &story.view;
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for st in &view.statements {
+        if let Some(sp) = st.speaker.as_deref() {
+            *counts.entry(sp.to_string()).or_default() += 1;
+        }
+    }
+    let mut speakers: Vec<(String, usize)> = counts.into_iter().collect();
+    speakers.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    speakers.truncate(6);
+    let claims = view.claims.len();
+    let contested = view.claims.iter().filter(|c| c.contested).count();
+    (speakers, claims, contested)
+}
+
 /// The front page's stories, most recently active first, built through the story cache.
 pub fn story_cards(
     store: &dyn Store,
@@ -41,18 +58,7 @@ pub fn story_cards(
         let Some(story) = cache.story(store, s.id)? else {
             continue;
         };
-        let view = &story.view;
-        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-        for st in &view.statements {
-            if let Some(sp) = st.speaker.as_deref() {
-                *counts.entry(sp.to_string()).or_default() += 1;
-            }
-        }
-        let mut speakers: Vec<(String, usize)> = counts.into_iter().collect();
-        speakers.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        speakers.truncate(6);
-        let claims = view.claims.len();
-        let contested = view.claims.iter().filter(|c| c.contested).count();
+        let (speakers, claims, contested) = story.card(card_figures).clone();
         out.push(StoryCard {
             story,
             speakers,

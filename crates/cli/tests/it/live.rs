@@ -170,6 +170,7 @@ fn wait_ready(rx: &mpsc::Receiver<String>, server: &Serve) {
 
 #[test]
 fn servers_without_tracking_stream_what_other_processes_commit() {
+    let _shared = crate::workers::pg_shared();
     let Some(base) = server() else { return };
     let db = Db::new(&base);
     let dir = tempfile::tempdir().unwrap();

@@ -4,9 +4,11 @@
 //!
 //! PostgreSQL is at `CLAIMTRAIL_TEST_PG` (default `postgres://postgres@127.0.0.1:5432/test`,
 //! which `.ci/run` starts); unreachable, the tests fail naming it unless `CLAIMTRAIL_SKIP_PG=1`.
-//! The restart is simulated with `pg_terminate_backend` on the workers' own connections (found
-//! by an application name unique to the test): restarting the shared server would break other
-//! tests running against it at the same time.
+//! The server drops the workers twice: once by `pg_terminate_backend` on their own connections
+//! (found by an application name unique to the test), then by a real restart of the local
+//! cluster (`pg_ctlcluster ... restart`, where the server is on this machine and Debian's tools
+//! may restart it; elsewhere the second drop is a terminate too, and the test says so). Tests
+//! in this binary that use PostgreSQL hold [`pg_shared`] so the restart never hits them.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -14,6 +16,51 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use store::{PgStore, Store};
+
+/// Read by every PostgreSQL test of this binary, written by the one that restarts the server.
+static PG_USERS: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// Held for the whole of a test that uses PostgreSQL: the server is not restarted meanwhile.
+pub(crate) fn pg_shared() -> std::sync::RwLockReadGuard<'static, ()> {
+    PG_USERS.read().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Restarts the PostgreSQL cluster that `url` points at, when it runs on this machine under
+/// Debian's `pg_ctlcluster`; otherwise says why not.
+fn restart_postgres(url: &str) -> Result<(), String> {
+    let config = postgres::Config::from_str(url).map_err(|e| e.to_string())?;
+    let local = config.get_hosts().iter().all(|h| {
+        matches!(h, postgres::config::Host::Tcp(name) if name == "127.0.0.1" || name == "localhost")
+    });
+    if !local {
+        return Err("the server is not on this machine".into());
+    }
+    let port = config
+        .get_ports()
+        .first()
+        .copied()
+        .unwrap_or(5432)
+        .to_string();
+    let list = Command::new("pg_lsclusters")
+        .arg("-h")
+        .output()
+        .map_err(|e| format!("pg_lsclusters: {e}"))?;
+    let listing = String::from_utf8_lossy(&list.stdout);
+    let cluster = listing
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|f| f.get(2) == Some(&port.as_str()))
+        .ok_or_else(|| format!("no cluster on port {port} in pg_lsclusters"))?;
+    let status = Command::new("pg_ctlcluster")
+        .args([cluster[0], cluster[1], "restart"])
+        .status()
+        .map_err(|e| format!("pg_ctlcluster: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("pg_ctlcluster restart exited with {status}"))
+    }
+}
 
 const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 /// Generous: three workers share two cores with other builds.
@@ -240,6 +287,7 @@ fn assert_exactly_once(db: &Db, n: i64) {
 
 #[test]
 fn three_workers_one_killed_store_every_article_once() {
+    let _shared = pg_shared();
     let Some(base) = server() else { return };
     let db = Db::new(&base);
     let dir = tempfile::tempdir().unwrap();
@@ -270,8 +318,9 @@ fn three_workers_one_killed_store_every_article_once() {
 }
 
 #[test]
-fn workers_reconnect_after_the_server_drops_their_connections() {
+fn workers_reconnect_after_the_server_restarts() {
     let Some(base) = server() else { return };
+    let _alone = PG_USERS.write().unwrap_or_else(|p| p.into_inner());
     let db = Db::new(&base);
     let dir = tempfile::tempdir().unwrap();
     let path = write_articles(dir.path(), 400);
@@ -284,6 +333,15 @@ fn workers_reconnect_after_the_server_drops_their_connections() {
     let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
     for round in 1..=2u64 {
         wait_for("progress", || articles_done(&store) >= 100 * round);
+        if round == 2 {
+            match restart_postgres(&base) {
+                Ok(()) => {
+                    eprintln!("restarted PostgreSQL with two workers running");
+                    break;
+                }
+                Err(why) => eprintln!("cannot restart PostgreSQL ({why}): terminating again"),
+            }
+        }
         let killed: i64 = admin
             .query_one(
                 "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
@@ -308,6 +366,7 @@ fn workers_reconnect_after_the_server_drops_their_connections() {
 
 #[test]
 fn sigterm_finishes_or_releases_the_batch_and_exits_zero() {
+    let _shared = pg_shared();
     let Some(base) = server() else { return };
     let db = Db::new(&base);
     let dir = tempfile::tempdir().unwrap();
