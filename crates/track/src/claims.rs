@@ -493,7 +493,6 @@ pub const MAX_STATEMENTS: usize = 1500;
 /// article without attributed statements is named; a story of one article is flagged, since
 /// its claims are one outlet's account; beyond [`MAX_STATEMENTS`] only the latest are grouped,
 /// and said so. Statement numbers still index `statements`.
-
 pub fn claims_with_notes(
     articles: &[ArticleIn],
     statements: &[StatementIn],
@@ -955,20 +954,27 @@ mod cluster_tests {
 
     #[test]
     fn the_chain_groups_as_the_greedy_merge_does() {
-        // Pseudo-random symmetric similarities without ties, seeded for repeatability.
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        for n in [1usize, 2, 5, 17, 40] {
-            let mut sim = vec![vec![1.0f32; n]; n];
-            for i in 0..n {
-                for j in (i + 1)..n {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    let v = (x % 10_000) as f32 / 10_000.0;
-                    sim[i][j] = v * v;
-                    sim[j][i] = v * v;
-                }
+        // Pseudo-random symmetric similarities (ties all but impossible), seeded for
+        // repeatability.
+        let value = |n: usize, i: usize, j: usize| {
+            let (a, b) = (i.min(j) as u64, i.max(j) as u64);
+            let mut x: u64 = 0x9e37_79b9_7f4a_7c15 ^ (n as u64) ^ (a * 1_000_003 + b * 7919);
+            for _ in 0..4 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
             }
+            let v = (x % 1_000_000) as f32 / 1_000_000.0;
+            v * v
+        };
+        for n in [1usize, 2, 5, 17, 40] {
+            let sim: Vec<Vec<f32>> = (0..n)
+                .map(|i| {
+                    (0..n)
+                        .map(|j| if i == j { 1.0 } else { value(n, i, j) })
+                        .collect()
+                })
+                .collect();
             for t in [0.05f32, 0.2, 0.5] {
                 assert_eq!(cluster(&sim, t), greedy(&sim, t), "n {n}, threshold {t}");
             }
