@@ -14,7 +14,7 @@ use model::{Article, ArticleId, ContentHash};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use store::{Analysis, Inserted, Sighting, Store, StoryId};
+use store::{ArticleCommit, CommitGuard, CommitOutcome, Store, StoryChoice, StoryId};
 use text::output::{self, OutputConfig};
 use text::Pipeline;
 use track::stories::{self, Clusterer, Features, Placement, StoryConfig};
@@ -86,7 +86,7 @@ pub enum Event {
     },
 }
 
-/// An article with the costly, pure work done: ready for [`Tracker::commit`].
+/// An article with the costly, pure work done: ready for [`Tracker::commit_batch`].
 pub struct Prepared {
     article: Article,
     /// Hash and signature of the text without the outlet's boilerplate ("Follow us on ...",
@@ -292,9 +292,14 @@ impl Tracker {
         }
     }
 
-    /// Dedup, store, cluster: one article at a time, in the order given. Listeners hear of
-    /// what was stored once it is committed.
-    pub fn commit(&self, p: Prepared, fetched: DateTime<Utc>) -> Result<Ingested, AppError> {
+    /// Dedup, store, cluster: one article, under the commit lock that `guard` holds.
+    /// Listeners hear of what was stored once it is committed.
+    fn commit(
+        &self,
+        guard: &mut dyn CommitGuard,
+        p: Prepared,
+        fetched: DateTime<Utc>,
+    ) -> Result<Ingested, AppError> {
         let title = p.article.title.clone();
         let source = p
             .article
@@ -307,7 +312,7 @@ impl Tracker {
             .clone()
             .or_else(|| p.article.url.clone());
         let statements = p.statements;
-        let out = self.commit_inner(p, fetched)?;
+        let out = self.commit_inner(guard, p, fetched)?;
         let event = match &out {
             Ingested::New {
                 id,
@@ -340,7 +345,15 @@ impl Tracker {
         Ok(out)
     }
 
-    fn commit_inner(&self, p: Prepared, fetched: DateTime<Utc>) -> Result<Ingested, AppError> {
+    /// The indexes change only once the store has committed the article whole, so a failed
+    /// commit (a lost connection, a restarted database) leaves them as they were and the
+    /// article can be committed again.
+    fn commit_inner(
+        &self,
+        guard: &mut dyn CommitGuard,
+        p: Prepared,
+        fetched: DateTime<Utc>,
+    ) -> Result<Ingested, AppError> {
         let mut st = self.lock();
         let Prepared {
             mut article,
@@ -352,13 +365,6 @@ impl Tracker {
             ..
         } = p;
         let verdict = st.dedup.check_signed(&article.content_hash, &signature);
-        let sighting = |id: &ArticleId, a: &Article| Sighting {
-            article: id.clone(),
-            url: a.canonical_url.clone().or_else(|| a.url.clone()),
-            source: a.source.clone().or_else(|| a.site_name.clone()),
-            published: a.published,
-            seen: fetched,
-        };
         let (original, exact) = match verdict {
             Verdict::Exact { original } => (Some(original), true),
             Verdict::Near { original, .. } => (Some(original), false),
@@ -375,62 +381,80 @@ impl Tracker {
         };
         if let Some(original) = original {
             if exact {
-                self.store.add_sighting(&sighting(&original, &article))?;
+                self.store
+                    .add_sighting(&store::commit::sighting_of(&original, &article, fetched))?;
                 return Ok(Ingested::Repeat { original });
             }
             article.copy_of = Some(original);
         }
-        let inserted = self.store.insert_article(&article, fetched)?;
-        let id = match inserted {
-            Inserted::Existing(original) => match self.unfinished(&original, &article.id)? {
-                // A process died between storing this article and finishing its commit (a
-                // worker killed mid-job): finish it now; every step below is idempotent.
-                Some(copy_of) => {
-                    article.copy_of = copy_of;
-                    original
-                }
-                None => {
-                    self.store.add_sighting(&sighting(&original, &article))?;
-                    return Ok(Ingested::Repeat { original });
-                }
+        let plan = article
+            .copy_of
+            .is_none()
+            .then(|| st.clusterer.plan(&features, time, Placement::Best));
+        let choice = match plan.as_ref().and_then(|p| p.joins()) {
+            Some(i) => StoryChoice::Join(st.stories[i]),
+            None => StoryChoice::Create {
+                title: story_title(&article),
             },
-            Inserted::Inserted(id) => id,
+        };
+        let terms = features.to_bytes();
+        let at = DateTime::from_timestamp(time, 0).unwrap_or(fetched);
+        let outcome = guard.commit_article(&ArticleCommit {
+            article: &article,
+            fetched,
+            pipeline_version: PIPELINE_VERSION,
+            analysis: &json,
+            analyzed: Utc::now(),
+            story: choice,
+            joined: at,
+            terms: Some(&terms),
+        })?;
+        let (id, copy_of, story, created) = match outcome {
+            CommitOutcome::Existing(original) => return Ok(Ingested::Repeat { original }),
+            CommitOutcome::Stored {
+                id,
+                copy_of,
+                story,
+                created,
+            } => (id, copy_of, story, created),
         };
         st.dedup.add_signed(id.clone(), core_hash, signature);
-        self.store.put_analysis(&Analysis {
-            article: id.clone(),
-            pipeline_version: PIPELINE_VERSION.to_string(),
-            json,
-            analyzed: Utc::now(),
-        })?;
-        self.store.add_sighting(&sighting(&id, &article))?;
-        let at = DateTime::from_timestamp(time, 0).unwrap_or(fetched);
-        if let Some(original) = article.copy_of.clone() {
-            let story = self.store.story_of(&original)?;
-            if let Some(story) = story {
-                self.store.add_to_story(story, &id, at)?;
-            }
+        if let Some(original) = copy_of {
             return Ok(Ingested::Copy {
                 id,
                 original,
                 story,
             });
         }
-        let a = st.clusterer.add(&features, time);
-        let story = match st.stories.get(a.story) {
-            Some(&s) if !a.new_story => s,
-            _ => {
-                let s = self.store.create_story(Some(&story_title(&article)), at)?;
-                register(&mut st, a.story, s);
-                s
+        let Some(story) = story else {
+            return Err(AppError::Input {
+                input: id.0,
+                message: "the store placed the article in no story".into(),
+            });
+        };
+        // As planned, unless the store finished an earlier, half-done commit of this
+        // article and kept the story it had.
+        let planned = plan.filter(|p| match p.joins() {
+            Some(i) => st.stories.get(i) == Some(&story),
+            None => created,
+        });
+        let a = match planned {
+            Some(plan) => st.clusterer.apply(plan),
+            None => {
+                let placement = match st.index_of.get(&story) {
+                    Some(&i) => Placement::Into(i),
+                    None => Placement::New,
+                };
+                st.clusterer.place(&features, time, placement)
             }
         };
-        self.store.put_article_terms(&id, &features.to_bytes())?;
-        self.store.add_to_story(story, &id, at)?;
+        if a.new_story {
+            register(&mut st, a.story, story);
+        }
         Ok(Ingested::New {
             id,
             story,
-            new_story: a.new_story,
+            new_story: created,
         })
     }
 
@@ -485,13 +509,17 @@ impl Tracker {
         let mut out = Vec::with_capacity(prepared.len());
         for p in prepared {
             out.push(match guard.check() {
-                Ok(()) => self.commit(p, fetched),
+                Ok(()) => self.commit(&mut *guard, p, fetched),
                 Err(e) => Err(e.into()),
             });
         }
-        // Our own commits are in the indexes already; nothing else was stored meanwhile.
-        if let Ok(seq) = self.store.last_article_seq() {
-            self.seen.store(seq, std::sync::atomic::Ordering::SeqCst);
+        // Our own commits are in the indexes already and nothing else was stored meanwhile,
+        // unless a commit failed: one whose COMMIT was lost in transit may have happened, and
+        // the next catch-up finds it.
+        if out.iter().all(|r| r.is_ok()) {
+            if let Ok(seq) = self.store.last_article_seq() {
+                self.seen.store(seq, std::sync::atomic::Ordering::SeqCst);
+            }
         }
         drop(guard);
         out
@@ -543,24 +571,6 @@ impl Tracker {
             }
             self.seen.store(last, Ordering::SeqCst);
         }
-    }
-
-    /// For an article that `insert_article` found already stored under its own id: `None`
-    /// when its commit was finished, else `Some(copy_of)` as stored, so it can be finished.
-    fn unfinished(
-        &self,
-        stored: &ArticleId,
-        id: &ArticleId,
-    ) -> Result<Option<Option<ArticleId>>, AppError> {
-        if stored != id {
-            return Ok(None);
-        }
-        let Some(a) = self.store.article(stored)? else {
-            return Ok(None);
-        };
-        let analysed = self.store.analysis(stored)?.is_some();
-        let placed = a.article.copy_of.is_some() || self.store.story_of(stored)?.is_some();
-        Ok((!analysed || !placed).then_some(a.article.copy_of))
     }
 
     /// How many stories the clusterer holds (active and restored).

@@ -107,15 +107,11 @@ pub trait CommitGuard {
     /// Fails when the lock can no longer be vouched for (its connection was lost); the
     /// caller must stop committing under it.
     fn check(&mut self) -> crate::Result<()>;
-}
-
-/// The guard of a store whose writers are already serialized (SQLite in one process).
-pub struct NoopGuard;
-
-impl CommitGuard for NoopGuard {
-    fn check(&mut self) -> crate::Result<()> {
-        Ok(())
-    }
+    /// Commits one article whole, in one transaction under the lock (see [`crate::commit`]).
+    fn commit_article(
+        &mut self,
+        commit: &crate::ArticleCommit<'_>,
+    ) -> crate::Result<crate::CommitOutcome>;
 }
 
 /// Microseconds of a lease, for adding to a timestamp.

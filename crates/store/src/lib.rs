@@ -46,6 +46,7 @@
 //! # }
 //! ```
 
+pub mod commit;
 pub mod copy;
 mod error;
 pub mod follow;
@@ -58,6 +59,7 @@ mod types;
 pub mod watches;
 
 pub use self::postgres::PgStore;
+pub use commit::{ArticleCommit, CommitOutcome, StoryChoice};
 pub use error::{ErrorKind, Result, StoreError};
 pub use follow::{CommitWaiter, SightingRecord};
 pub use jobs::{CommitGuard, Committed, Job, JobCounts, JobKind, JobOutcome, NewJob};
@@ -203,8 +205,8 @@ pub trait Store: Send + Sync {
 
     // Committing from several processes.
     /// Serializes committers across every process sharing the store, until the guard is
-    /// dropped: a PostgreSQL advisory lock; a no-op for SQLite, whose writes in one process
-    /// are serialized by its connection's mutex.
+    /// dropped: a PostgreSQL advisory lock; nothing for SQLite, whose writes in one process
+    /// are serialized by its connection's mutex. Articles are committed through the guard.
     fn commit_lock(&self) -> Result<Box<dyn CommitGuard + '_>>;
     /// The storage order (`seq`) of the latest stored article, 0 when there is none.
     fn last_article_seq(&self) -> Result<i64>;

@@ -9,7 +9,8 @@
 //! two halves are here: [`kill_writer`] (the child) and [`check_acknowledged`] (the parent).
 
 use crate::{
-    Analysis, FeedKind, FetchOutcome, FetchRecord, Inserted, NewFeed, Result, Sighting, Store,
+    Analysis, ArticleCommit, CommitOutcome, FeedKind, FetchOutcome, FetchRecord, Inserted, NewFeed,
+    Result, Sighting, Store, StoryChoice, StoryId,
 };
 use chrono::{DateTime, Utc};
 use model::{Article, ArticleId, ContentHash, FeedId};
@@ -49,6 +50,10 @@ pub const CHECKS: &[(&str, Check)] = &[
         committed_after_and_commit_lock,
     ),
     ("sightings_after_in_order", sightings_after_in_order),
+    (
+        "commit_article_whole_or_not_at_all",
+        commit_article_whole_or_not_at_all,
+    ),
     ("watches_round_trip", watches_round_trip),
     (
         "deliveries_once_per_key_and_leased",
@@ -1112,6 +1117,104 @@ pub fn committed_after_and_commit_lock(s: &dyn Store) {
         let mut guard = ok("lock", s.commit_lock());
         ok("check", guard.check());
     }
+}
+
+/// `commit_article` writes an article with its analysis, sighting, story and terms, or
+/// nothing; repeats record a sighting only; a half-done commit of the same article is
+/// finished as it was stored.
+pub fn commit_article_whole_or_not_at_all(s: &dyn Store) {
+    let commit = |a: &Article, story: StoryChoice, terms: Option<&[u8]>| {
+        let mut guard = ok("lock", s.commit_lock());
+        let c = ArticleCommit {
+            article: a,
+            fetched: at(10),
+            pipeline_version: "v1",
+            analysis: "{\"n\":1}",
+            analyzed: at(11),
+            story,
+            joined: at(5),
+            terms,
+        };
+        guard.commit_article(&c)
+    };
+    let create = || StoryChoice::Create {
+        title: "Headline".to_string(),
+    };
+    let a1 = sample_article(1);
+    let Ok(CommitOutcome::Stored {
+        id,
+        copy_of: None,
+        story: Some(story),
+        created: true,
+    }) = commit(&a1, create(), Some(&[7u8, 8][..]))
+    else {
+        panic!("a new article is stored in a new story");
+    };
+    assert_eq!(id.as_str(), "a1");
+    assert_eq!(
+        ok("members", s.story_articles(story)),
+        std::slice::from_ref(&id)
+    );
+    let got = ok("story", s.story(story)).map(|st| (st.title, st.first_seen));
+    assert_eq!(got, Some((Some("Headline".to_string()), at(5))));
+    let analysis = ok("analysis", s.analysis(&id)).map(|x| x.json);
+    assert_eq!(analysis.as_deref(), Some("{\"n\":1}"));
+    assert_eq!(ok("sightings", s.sightings(&id)).len(), 1);
+    assert_eq!(ok("terms", s.article_terms(&id)), Some(vec![7, 8]));
+
+    // A second article joins it; a near copy of the first joins the first's story.
+    let a2 = sample_article(2);
+    let joined = ok("join", commit(&a2, StoryChoice::Join(story), None));
+    assert!(
+        matches!(joined, CommitOutcome::Stored { story: Some(s2), created: false, .. } if s2 == story)
+    );
+    let mut a3 = sample_article(3);
+    a3.copy_of = Some(id.clone());
+    let copied = ok("copy", commit(&a3, create(), None));
+    assert!(
+        matches!(&copied, CommitOutcome::Stored { copy_of: Some(o), story: Some(s3), created: false, .. } if *o == id && *s3 == story)
+    );
+    assert_eq!(ok("members", s.story_articles(story)).len(), 3);
+    assert_eq!(
+        ok("stories", s.stories(10)).len(),
+        1,
+        "a copy makes no story"
+    );
+
+    // The same text at another outlet: only a sighting of the stored article.
+    let mut again = sample_article(1);
+    again.id = ArticleId::new("other-id");
+    again.canonical_url = Some("https://wire.example/1".into());
+    again.url = again.canonical_url.clone();
+    let repeat = ok("repeat", commit(&again, create(), None));
+    assert_eq!(repeat, CommitOutcome::Existing(id.clone()));
+    assert_eq!(ok("count", s.article_count()), 3);
+    assert_eq!(ok("stories", s.stories(10)).len(), 1);
+    // The same article committed again (a job run twice): nothing new.
+    let twice = ok("twice", commit(&a1, create(), None));
+    assert_eq!(twice, CommitOutcome::Existing(id.clone()));
+    assert_eq!(
+        ok("sightings", s.sightings(&id)).len(),
+        2,
+        "its own and the wire's"
+    );
+
+    // A commit that fails half-way leaves nothing: the story it names does not exist.
+    let a4 = sample_article(4);
+    assert!(commit(&a4, StoryChoice::Join(StoryId(story.0 + 1000)), None).is_err());
+    assert_eq!(ok("article", s.article(&a4.id)), None, "rolled back");
+    assert!(ok("sightings", s.sightings(&a4.id)).is_empty());
+    assert_eq!(ok("analysis", s.analysis(&a4.id)), None);
+    // Stored by a writer that stopped after the insert: the commit finishes it.
+    let a5 = sample_article(5);
+    ok("insert only", s.insert_article(&a5, at(10)));
+    let finished = ok("finish", commit(&a5, create(), None));
+    assert!(matches!(
+        finished,
+        CommitOutcome::Stored { created: true, .. }
+    ));
+    assert!(ok("analysis", s.analysis(&a5.id)).is_some());
+    assert!(ok("story of", s.story_of(&a5.id)).is_some());
 }
 
 /// Sightings in storage order, each article's own (first) told from later ones (repeats at

@@ -335,7 +335,8 @@ impl Store for TimedStore {
         let out = self.inner.commit_lock();
         self.lock_wait.fetch_add(nanos(started), Ordering::Relaxed);
         self.add(started);
-        out
+        let inner = out?;
+        Ok(Box::new(TimedGuard { inner, timed: self }))
     }
     fn last_article_seq(&self) -> Result<i64> {
         let started = Instant::now();
@@ -436,6 +437,24 @@ impl Store for TimedStore {
         let started = Instant::now();
         let out = self.inner.advance_alert_cursor(seq);
         self.add(started);
+        out
+    }
+}
+
+/// Times the commits made under the lock, which go through the guard, not the store.
+struct TimedGuard<'a> {
+    inner: Box<dyn CommitGuard + 'a>,
+    timed: &'a TimedStore,
+}
+
+impl CommitGuard for TimedGuard<'_> {
+    fn check(&mut self) -> Result<()> {
+        self.inner.check()
+    }
+    fn commit_article(&mut self, c: &crate::ArticleCommit<'_>) -> Result<crate::CommitOutcome> {
+        let started = Instant::now();
+        let out = self.inner.commit_article(c);
+        self.timed.add(started);
         out
     }
 }

@@ -176,6 +176,25 @@ pub enum Placement {
     New,
 }
 
+/// Where an article would go, from [`Clusterer::plan`], to give to [`Clusterer::apply`].
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The article's unit TF-IDF vector, over all its terms.
+    vec: Vec<(u64, f32)>,
+    time: i64,
+    /// (story, score, dot) to join; `None` for a new story.
+    join: Option<(usize, f32, f32)>,
+    /// Stories when planned, to catch a plan applied out of turn.
+    stories: usize,
+}
+
+impl Plan {
+    /// The story it joins, or `None` for a new one.
+    pub fn joins(&self) -> Option<usize> {
+        self.join.map(|(story, _, _)| story)
+    }
+}
+
 /// Where an article went.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Assignment {
@@ -250,18 +269,22 @@ impl Clusterer {
     /// story, or into a new one. A restarted tracker replays stored memberships this way, so
     /// its stories are the stored ones whatever the similarities say today.
     pub fn place(&mut self, features: &Features, time: i64, placement: Placement) -> Assignment {
-        self.docs += 1;
-        for &(t, _) in &features.terms {
-            *self.df.entry(t).or_insert(0) += 1;
-        }
-        self.latest = self.latest.max(time);
-        let n = self.docs as f32;
+        let plan = self.plan(features, time, placement);
+        self.apply(plan)
+    }
+
+    /// Where `place` would put the article, changing nothing: a caller that must first
+    /// store the outcome (and may fail to) applies the plan only once it is stored. Apply
+    /// it before the clusterer changes in any other way.
+    pub fn plan(&self, features: &Features, time: i64, placement: Placement) -> Plan {
+        // Document frequencies as they will be once this article is counted.
+        let n = (self.docs + 1) as f32;
         // Unit TF-IDF vector with sublinear term frequency.
         let mut vec: Vec<(u64, f32)> = features
             .terms
             .iter()
             .map(|&(t, w)| {
-                let df = self.df.get(&t).copied().unwrap_or(1) as f32;
+                let df = (self.df.get(&t).copied().unwrap_or(0) + 1) as f32;
                 let idf = ((n + 1.0) / (df + 1.0)).ln() + 1.0;
                 (
                     t,
@@ -302,7 +325,7 @@ impl Clusterer {
                 best = Some((c, score, dot));
             }
         }
-        let best = match placement {
+        let join = match placement {
             Placement::Best => best.filter(|&(_, score, _)| score >= self.config.threshold),
             Placement::New => None,
             Placement::Into(i) if i < self.stories.len() => {
@@ -320,7 +343,26 @@ impl Clusterer {
             }
             Placement::Into(_) => None,
         };
-        let (story, new_story, similarity, dot) = match best {
+        Plan {
+            vec,
+            time,
+            join,
+            stories: self.stories.len(),
+        }
+    }
+
+    /// Adds the article as planned.
+    pub fn apply(&mut self, plan: Plan) -> Assignment {
+        debug_assert_eq!(plan.stories, self.stories.len(), "applied in order");
+        let Plan {
+            vec, time, join, ..
+        } = plan;
+        self.docs += 1;
+        for &(t, _) in &vec {
+            *self.df.entry(t).or_insert(0) += 1;
+        }
+        self.latest = self.latest.max(time);
+        let (story, new_story, similarity, dot) = match join {
             Some((c, score, dot)) => (c, false, score, dot),
             _ => {
                 self.stories.push(Story {
@@ -387,6 +429,31 @@ mod tests {
         let mut terms: Vec<(u64, f32)> = words.iter().map(|w| (feature(1, &[w]), 1.0)).collect();
         terms.sort_unstable_by_key(|&(k, _)| k);
         Features { terms }
+    }
+
+    #[test]
+    fn a_plan_changes_nothing_until_applied() {
+        let docs: [&[&str]; 6] = [
+            &["estmark", "marines", "coast", "valdora"],
+            &["estmark", "marines", "coast", "denial"],
+            &["football", "cup", "final"],
+            &["estmark", "coast", "satellite", "valdora"],
+            &["cup", "final", "striker", "goal"],
+            &["valdora", "marines", "denial", "satellite"],
+        ];
+        let mut placed = Clusterer::new(StoryConfig::default());
+        let mut planned = Clusterer::new(StoryConfig::default());
+        for (i, words) in docs.iter().enumerate() {
+            let f = feats(words);
+            let time = i as i64 * 600;
+            let want = placed.add(&f, time);
+            // A plan thrown away (a failed commit) leaves no trace in the next one.
+            let _ = planned.plan(&feats(&["unrelated", "words"]), time, Placement::New);
+            let plan = planned.plan(&f, time, Placement::Best);
+            assert_eq!(plan.joins(), (!want.new_story).then_some(want.story));
+            assert_eq!(planned.apply(plan), want, "document {i}");
+        }
+        assert_eq!(placed.len(), planned.len());
     }
 
     #[test]

@@ -24,6 +24,7 @@
 //! claimtrail instances, can share one database without seeing each other.
 
 mod articles;
+mod commit;
 mod copies;
 mod export;
 mod feeds;
@@ -573,35 +574,40 @@ struct PgCommitGuard<'a> {
     client: Option<Client>,
 }
 
+impl PgCommitGuard<'_> {
+    fn lost(&self, detail: &str) -> StoreError {
+        StoreError::new(
+            &self.store.location,
+            ErrorKind::Query {
+                op: "holding the commit lock",
+                source: detail.to_string().into(),
+            },
+        )
+    }
+}
+
 impl crate::CommitGuard for PgCommitGuard<'_> {
+    /// Cheap: a lost connection shows in the next commit, which runs on it and so cannot
+    /// commit without the lock.
     fn check(&mut self) -> Result<()> {
-        let lost = |detail: &str| {
-            StoreError::new(
-                &self.store.location,
-                ErrorKind::Query {
-                    op: "holding the commit lock",
-                    source: detail.to_string().into(),
-                },
-            )
-        };
+        match self.client {
+            Some(_) => Ok(()),
+            None => Err(self.lost("the connection holding it was lost")),
+        }
+    }
+
+    fn commit_article(&mut self, c: &crate::ArticleCommit<'_>) -> Result<crate::CommitOutcome> {
         let Some(client) = self.client.as_mut() else {
-            return Err(lost("the lock was already released"));
+            return Err(self.lost("the connection holding it was lost"));
         };
-        // Announces what was committed before this check (see `crate::follow`): the check
-        // comes before each article's commit, so every earlier article is complete.
-        let checked = client
-            .is_valid(Duration::from_secs(5))
-            .and_then(|()| client.batch_execute(follow::NOTIFY_SQL));
-        match checked {
-            Ok(()) => Ok(()),
-            Err(e) => {
+        let out = commit::run(client, c);
+        if let Err(k) = &out {
+            if client.is_closed() || is_connection_error(k) {
+                // Dropping the connection ends its session, which releases the lock.
                 self.client = None;
-                Err(lost(&format!(
-                    "the connection holding it was lost: {}",
-                    PgError(e)
-                )))
             }
         }
+        out.map_err(|k| StoreError::new(&self.store.location, k))
     }
 }
 

@@ -15,6 +15,7 @@
 //! transaction with SQLITE_BUSY on lock upgrade.
 
 pub(crate) mod articles;
+mod commit;
 mod copies;
 mod export;
 mod feeds;
@@ -363,7 +364,7 @@ impl Store for SqliteStore {
         self.read(jobs::counts)
     }
     fn commit_lock(&self) -> Result<Box<dyn crate::CommitGuard + '_>> {
-        Ok(Box::new(crate::jobs::NoopGuard))
+        Ok(Box::new(commit::Guard { store: self }))
     }
     fn last_article_seq(&self) -> Result<i64> {
         self.read(jobs::last_seq)
