@@ -381,9 +381,16 @@ impl Tracker {
         };
         if let Some(original) = original {
             if exact {
+                // The same text under this very id is this article stored before (a job run
+                // again after its worker died, a file imported twice); when it is a copy the
+                // index names its original, which did not appear at this URL.
+                let repeated = match self.store.article(&article.id)? {
+                    Some(_) => article.id.clone(),
+                    None => original,
+                };
                 self.store
-                    .add_sighting(&store::commit::sighting_of(&original, &article, fetched))?;
-                return Ok(Ingested::Repeat { original });
+                    .add_sighting(&store::commit::sighting_of(&repeated, &article, fetched))?;
+                return Ok(Ingested::Repeat { original: repeated });
             }
             article.copy_of = Some(original);
         }

@@ -108,6 +108,50 @@ fn exact_repeat_from_another_outlet_is_a_sighting() {
     assert_eq!(outlets, ["One", "Two"]);
 }
 
+/// A copy committed again (a job retried after its worker died past the commit, or a file
+/// imported twice) is the copy already stored, not a sighting of its original elsewhere.
+#[test]
+fn a_copy_committed_again_is_itself_repeated() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "The harbour authority said on Tuesday that the ferry service to the islands \
+        would resume next week after repairs to the pier were completed ahead of schedule. \
+        Officials said about 1,200 passengers a day used the route before it closed, and \
+        that fares would stay the same for the rest of the year.";
+    let article = |url: &str, text: &str| {
+        let mut a = ingest::files::article_from_text(text, Some(url));
+        a.source = url.split('/').nth(2).map(str::to_string);
+        a
+    };
+    let original = article("https://one.example/ferry", text);
+    let copy_text = text.replace("the rest of the year", "the rest of this year");
+    let copy = article("https://two.example/ferry", &copy_text);
+    let now = chrono::Utc::now();
+    let tracker = open(dir.path());
+    let Ingested::New { id: first, .. } = tracker.ingest(original, now).unwrap() else {
+        panic!("the first is new")
+    };
+    let Ingested::Copy { id: copied, .. } = tracker.ingest(copy.clone(), now).unwrap() else {
+        panic!("the second is a near copy")
+    };
+    let again = Ingested::Repeat {
+        original: copied.clone(),
+    };
+    assert_eq!(tracker.ingest(copy.clone(), now).unwrap(), again);
+    drop(tracker);
+    let reopened = open(dir.path());
+    assert_eq!(reopened.ingest(copy, now).unwrap(), again);
+    let store = reopened.store();
+    for (id, want) in [(&first, "one.example"), (&copied, "two.example")] {
+        let outlets: Vec<_> = store
+            .sightings(id)
+            .unwrap()
+            .into_iter()
+            .filter_map(|s| s.source)
+            .collect();
+        assert_eq!(outlets, [want], "sightings of {id:?}");
+    }
+}
+
 #[test]
 fn a_restarted_tracker_keeps_its_stories_and_copies() {
     let dir = tempfile::tempdir().unwrap();

@@ -277,11 +277,22 @@ fn assert_exactly_once(db: &Db, n: i64) {
         ),
         n
     );
-    assert_eq!(
-        one(&mut sql, "SELECT COUNT(*) FROM (SELECT article_id FROM sightings GROUP BY article_id HAVING COUNT(*) > 1) x"),
-        0,
-        "no sighting recorded twice"
-    );
+    let twice: Vec<String> = sql
+        .query(
+            "SELECT article_id, key, source, seen FROM sightings WHERE article_id IN
+             (SELECT article_id FROM sightings GROUP BY article_id HAVING COUNT(*) > 1)
+             ORDER BY article_id, seq",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let (id, key, source, seen): (String, String, Option<String>, i64) =
+                (r.get(0), r.get(1), r.get(2), r.get(3));
+            format!("{id} {key} {source:?} {seen}")
+        })
+        .collect();
+    assert!(twice.is_empty(), "no sighting recorded twice: {twice:#?}");
 }
 
 #[test]
