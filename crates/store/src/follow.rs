@@ -7,12 +7,10 @@
 //! while a connection was down, or two folded into one, therefore loses nothing: the next
 //! read finds every row. The waiter only decides how soon that read happens.
 //!
-//! Why PostgreSQL announces on the commit lock, not inside the article's insert: one article's
-//! commit is several transactions (insert, analysis, sighting, story), and a reader woken by
-//! the insert would see an article without its story. Every commit runs under
-//! `Store::commit_lock`, whose guard is checked before each article and released after the
-//! last, so the guard announces ([`NOTIFY_CHANNEL`]) at each check and at its release: every
-//! article stored before an announcement is complete (unless its writer died mid-commit).
+//! Why PostgreSQL announces inside each article's transaction: a NOTIFY sent in a transaction
+//! is delivered when it commits, and an article's commit is one transaction
+//! (see [`crate::commit`]), so a woken reader always finds the article whole. The commit
+//! guard announces once more on release, for repeats recorded outside a commit.
 
 use crate::types::Sighting;
 use std::time::Duration;

@@ -616,9 +616,9 @@ impl Drop for PgCommitGuard<'_> {
         let Some(mut client) = self.client.take() else {
             return;
         };
-        // The batch's last article is complete: announce it before another committer can
-        // start. Unlocked: keep the connection for the next batch. Failed: dropping it closes
-        // the session, which releases the lock on the server.
+        // Announce what was written outside the articles' own transactions (repeats seen at
+        // other outlets). Unlocked: keep the connection for the next batch. Failed: dropping it
+        // closes the session, which releases the lock on the server.
         if client
             .batch_execute(follow::NOTIFY_SQL)
             .and_then(|()| client.execute(jobs::UNLOCK_SQL, &[&jobs::COMMIT_LOCK_CLASS]))
