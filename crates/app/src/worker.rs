@@ -8,11 +8,12 @@
 //! everything. Feed jobs run [`refresh::refresh_feed`]; any worker with a refresher also turns
 //! due feeds into jobs, keyed by URL and next poll so two schedulers add one job.
 //!
-//! Why "exactly once in effect" holds: every write a job makes is idempotent (articles keyed by
-//! id, URL and hash; sightings and memberships are upserts; a commit cut short by a crash is
-//! finished by the next attempt), so a job redone after its worker died changes nothing twice.
-//! A lease that ran out and was taken over makes `finish_job` refuse, and the new holder
-//! finishes it.
+//! Why "exactly once in effect" holds: an article's commit is one transaction and every write
+//! a job makes is idempotent (articles keyed by id, URL and hash; sightings and memberships are
+//! upserts), so a job redone after its worker died changes nothing twice. A lease that ran out
+//! and was taken over makes `finish_jobs` refuse that job, and the new holder finishes it. A
+//! batch's jobs are finished in one transaction, after their articles are committed: one disk
+//! flush per batch rather than per job.
 //!
 //! Why store errors never end a worker: a restarted PostgreSQL drops every connection; the
 //! store reconnects on the next call, so the worker logs, sleeps (exponential, capped,
@@ -176,8 +177,8 @@ pub fn run_worker(
         let outcomes = with_renewal(store.as_ref(), config, &jobs, || {
             do_batch(tracker, refresher, config, &jobs, &mut report)
         });
-        for (job, outcome) in jobs.iter().zip(outcomes) {
-            match &outcome {
+        for (job, outcome) in jobs.iter().zip(&outcomes) {
+            match outcome {
                 JobOutcome::Done => report.jobs_done += 1,
                 JobOutcome::Retry { error, .. } => {
                     report.jobs_retried += 1;
@@ -191,15 +192,15 @@ pub fn run_worker(
                     eprintln!("worker {}: job {} failed: {error}", config.id, job.key);
                 }
             }
-            finish(
-                store.as_ref(),
-                config,
-                job,
-                &outcome,
-                &mut errors,
-                &mut report,
-            );
         }
+        finish(
+            store.as_ref(),
+            config,
+            &jobs,
+            outcomes,
+            &mut errors,
+            &mut report,
+        );
     }
     // Whatever is still held (a finish that never got through) goes back to the queue.
     let mut tries = 0;
@@ -227,26 +228,29 @@ pub fn run_worker(
     report
 }
 
-/// Records a job's end, retrying while the store fails; gives up only when stopping (the
-/// lease then runs out and another worker redoes the job, which changes nothing twice).
+/// Records the batch's ends in one transaction, retrying while the store fails; gives up
+/// only when stopping (the leases then run out and another worker redoes the jobs, which
+/// changes nothing twice).
 fn finish(
     store: &dyn Store,
     config: &WorkerConfig,
-    job: &Job,
-    outcome: &JobOutcome,
+    jobs: &[Job],
+    outcomes: Vec<JobOutcome>,
     errors: &mut Backoff,
     report: &mut WorkerReport,
 ) {
+    let finished: Vec<(i64, JobOutcome)> = jobs.iter().map(|j| j.id).zip(outcomes).collect();
     let mut tries = 0u32;
     loop {
-        match store.finish_job(&config.id, job.id, outcome, Utc::now()) {
-            Ok(true) => return,
-            Ok(false) => {
-                report.leases_lost += 1;
-                eprintln!(
-                    "worker {}: job {} was taken over by another worker (lease ran out)",
-                    config.id, job.key
-                );
+        match store.finish_jobs(&config.id, &finished, Utc::now()) {
+            Ok(held) => {
+                for (job, _) in jobs.iter().zip(held).filter(|(_, held)| !held) {
+                    report.leases_lost += 1;
+                    eprintln!(
+                        "worker {}: job {} was taken over by another worker (lease ran out)",
+                        config.id, job.key
+                    );
+                }
                 return;
             }
             Err(e) => {
@@ -257,8 +261,9 @@ fn finish(
                 }
                 let d = errors.pause();
                 eprintln!(
-                    "worker {}: finishing job {}: {e}; retrying in {d:.1?}",
-                    config.id, job.key
+                    "worker {}: finishing {} job(s): {e}; retrying in {d:.1?}",
+                    config.id,
+                    finished.len()
                 );
                 nap(d, &config.stop);
             }

@@ -189,15 +189,26 @@ pub trait Store: Send + Sync {
         lease: std::time::Duration,
         now: DateTime<Utc>,
     ) -> Result<usize>;
-    /// Ends a job `worker` holds; false, changing nothing, when another worker has taken it
-    /// over (the lease ran out and was claimed again) or it is not running.
+    /// Ends jobs `worker` holds, all in one transaction (one disk flush for a batch); for
+    /// each, in order, false, changing nothing, when another worker has taken it over (the
+    /// lease ran out and was claimed again) or it is not running.
+    fn finish_jobs(
+        &self,
+        worker: &str,
+        finished: &[(i64, JobOutcome)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<bool>>;
+    /// Ends one job, as [`Store::finish_jobs`].
     fn finish_job(
         &self,
         worker: &str,
         id: i64,
         outcome: &JobOutcome,
         now: DateTime<Utc>,
-    ) -> Result<bool>;
+    ) -> Result<bool> {
+        let done = self.finish_jobs(worker, &[(id, outcome.clone())], now)?;
+        Ok(done.first().copied().unwrap_or(false))
+    }
     /// Puts every job `worker` holds back in the queue (not counted as an attempt), for a
     /// worker that stops; returns how many.
     fn release_jobs(&self, worker: &str) -> Result<usize>;

@@ -961,6 +961,23 @@ pub fn jobs_claim_once_and_finish(s: &dyn Store) {
         0,
         "a done job's key is not enqueued again"
     );
+    // A batch ends in one call; each job as if alone.
+    let retry = JobOutcome::Retry {
+        error: "later".into(),
+        at: at(100),
+    };
+    let batch = [
+        (second[0].id, JobOutcome::Done),
+        (first[0].id, JobOutcome::Done),
+        (second[1].id, retry),
+    ];
+    assert_eq!(
+        ok("finish batch", s.finish_jobs("w2", &batch, at(8))),
+        [true, false, true],
+        "a job finished before is left as it was"
+    );
+    let c = ok("counts", s.job_counts());
+    assert_eq!((c.queued, c.running, c.done, c.failed), (1, 0, 2, 0));
 }
 
 pub fn jobs_expired_lease_moves_on(s: &dyn Store) {

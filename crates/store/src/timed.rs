@@ -306,15 +306,14 @@ impl Store for TimedStore {
         self.add(started);
         out
     }
-    fn finish_job(
+    fn finish_jobs(
         &self,
         worker: &str,
-        id: i64,
-        outcome: &JobOutcome,
+        finished: &[(i64, JobOutcome)],
         now: DateTime<Utc>,
-    ) -> Result<bool> {
+    ) -> Result<Vec<bool>> {
         let started = Instant::now();
-        let out = self.inner.finish_job(worker, id, outcome, now);
+        let out = self.inner.finish_jobs(worker, finished, now);
         self.add(started);
         out
     }

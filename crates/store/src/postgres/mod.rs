@@ -467,14 +467,18 @@ impl Store for PgStore {
     ) -> Result<usize> {
         self.write(|tx| jobs::renew(tx, worker, ids, lease, now))
     }
-    fn finish_job(
+    fn finish_jobs(
         &self,
         worker: &str,
-        id: i64,
-        outcome: &crate::JobOutcome,
+        finished: &[(i64, crate::JobOutcome)],
         now: DateTime<Utc>,
-    ) -> Result<bool> {
-        self.write(|tx| jobs::finish(tx, worker, id, outcome, now))
+    ) -> Result<Vec<bool>> {
+        self.write(|tx| {
+            finished
+                .iter()
+                .map(|(id, outcome)| jobs::finish(tx, worker, *id, outcome, now))
+                .collect()
+        })
     }
     fn release_jobs(&self, worker: &str) -> Result<usize> {
         self.write(|tx| jobs::release(tx, worker))
