@@ -123,6 +123,20 @@ pub struct Tracker {
     /// The storage order (`seq`) up to which the indexes know every stored article; what
     /// other processes store after it is read by [`Tracker::catch_up`].
     seen: std::sync::atomic::AtomicI64,
+    /// Set when a batch's commits could not be made durable: the indexes may hold articles
+    /// the store lost, so the next batch rebuilds them first.
+    stale: std::sync::atomic::AtomicBool,
+}
+
+impl State {
+    fn empty(config: &TrackerConfig) -> State {
+        State {
+            dedup: DedupIndex::new(config.dedup.clone()),
+            clusterer: Clusterer::new(config.stories.clone()),
+            stories: Vec::new(),
+            index_of: HashMap::new(),
+        }
+    }
 }
 
 impl Tracker {
@@ -144,30 +158,32 @@ impl Tracker {
     /// Loads the text pipeline and rebuilds the indexes from the store.
     pub fn open(store: Arc<dyn Store>, config: TrackerConfig) -> Result<Tracker, AppError> {
         let pipeline = Pipeline::new().map_err(|e| AppError::Pipeline(e.to_string()))?;
-        let state = State {
-            dedup: DedupIndex::new(config.dedup.clone()),
-            clusterer: Clusterer::new(config.stories.clone()),
-            stories: Vec::new(),
-            index_of: HashMap::new(),
-        };
         let tracker = Tracker {
             store,
             pipeline,
+            state: Mutex::new(State::empty(&config)),
             config,
-            state: Mutex::new(state),
             listeners: Mutex::new(Vec::new()),
             seen: std::sync::atomic::AtomicI64::new(0),
+            stale: std::sync::atomic::AtomicBool::new(false),
         };
-        // Under the commit lock, so that no other process stores an article between the
-        // watermark and the restore: each article is then indexed exactly once.
         let guard = tracker.store.commit_lock()?;
-        let seen = tracker.store.last_article_seq()?;
-        tracker.restore(Utc::now())?;
+        tracker.rebuild()?;
         drop(guard);
-        tracker
-            .seen
-            .store(seen, std::sync::atomic::Ordering::SeqCst);
         Ok(tracker)
+    }
+
+    /// Forgets the indexes and rebuilds them from the store. Call it holding the commit lock,
+    /// so that no other process stores an article between the watermark and the restore:
+    /// each article is then indexed exactly once.
+    fn rebuild(&self) -> Result<(), AppError> {
+        use std::sync::atomic::Ordering;
+        *self.lock() = State::empty(&self.config);
+        let seen = self.store.last_article_seq()?;
+        self.restore(Utc::now())?;
+        self.seen.store(seen, Ordering::SeqCst);
+        self.stale.store(false, Ordering::SeqCst);
+        Ok(())
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -497,8 +513,15 @@ impl Tracker {
         prepared: Vec<Prepared>,
         fetched: DateTime<Utc>,
     ) -> Vec<Result<Ingested, AppError>> {
+        use std::sync::atomic::Ordering;
         let locked = self.store.commit_lock().map_err(AppError::from);
-        let mut guard = match locked.and_then(|g| self.catch_up().map(|()| g)) {
+        let ready = |g| {
+            if self.stale.load(Ordering::SeqCst) {
+                self.rebuild()?;
+            }
+            self.catch_up().map(|()| g)
+        };
+        let mut guard = match locked.and_then(ready) {
             Ok(g) => g,
             Err(e) => {
                 let message = e.to_string();
@@ -513,6 +536,7 @@ impl Tracker {
                     .collect();
             }
         };
+        let inputs: Vec<String> = prepared.iter().map(|p| p.article.id.0.clone()).collect();
         let mut out = Vec::with_capacity(prepared.len());
         for p in prepared {
             out.push(match guard.check() {
@@ -520,12 +544,26 @@ impl Tracker {
                 Err(e) => Err(e.into()),
             });
         }
+        if let Err(e) = guard.flush() {
+            // Committed but perhaps not durable: not acknowledged, and perhaps in the indexes
+            // while lost to the store.
+            self.stale.store(true, Ordering::SeqCst);
+            let message = format!("not made durable: {e}");
+            for (r, input) in out.iter_mut().zip(&inputs) {
+                if r.is_ok() {
+                    *r = Err(AppError::Input {
+                        input: input.clone(),
+                        message: message.clone(),
+                    });
+                }
+            }
+        }
         // Our own commits are in the indexes already and nothing else was stored meanwhile,
         // unless a commit failed: one whose COMMIT was lost in transit may have happened, and
         // the next catch-up finds it.
         if out.iter().all(|r| r.is_ok()) {
             if let Ok(seq) = self.store.last_article_seq() {
-                self.seen.store(seq, std::sync::atomic::Ordering::SeqCst);
+                self.seen.store(seq, Ordering::SeqCst);
             }
         }
         drop(guard);

@@ -108,10 +108,15 @@ pub trait CommitGuard {
     /// caller must stop committing under it.
     fn check(&mut self) -> crate::Result<()>;
     /// Commits one article whole, in one transaction under the lock (see [`crate::commit`]).
+    /// Readers see it at once; it is durable once [`CommitGuard::flush`] has returned.
     fn commit_article(
         &mut self,
         commit: &crate::ArticleCommit<'_>,
     ) -> crate::Result<crate::CommitOutcome>;
+    /// Makes every article committed under the guard durable (PostgreSQL: they were committed
+    /// without waiting for the disk, and one flush covers them all). An error means they may
+    /// or may not have survived: the caller treats them as not acknowledged.
+    fn flush(&mut self) -> crate::Result<()>;
 }
 
 /// Microseconds of a lease, for adding to a timestamp.

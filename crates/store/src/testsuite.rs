@@ -1152,7 +1152,9 @@ pub fn commit_article_whole_or_not_at_all(s: &dyn Store) {
             joined: at(5),
             terms,
         };
-        guard.commit_article(&c)
+        let out = guard.commit_article(&c);
+        ok("flush", guard.flush());
+        out
     };
     let create = || StoryChoice::Create {
         title: "Headline".to_string(),

@@ -456,4 +456,10 @@ impl CommitGuard for TimedGuard<'_> {
         self.timed.add(started);
         out
     }
+    fn flush(&mut self) -> Result<()> {
+        let started = Instant::now();
+        let out = self.inner.flush();
+        self.timed.add(started);
+        out
+    }
 }

@@ -605,9 +605,23 @@ impl crate::CommitGuard for PgCommitGuard<'_> {
             return Err(self.lost("the connection holding it was lost"));
         };
         let out = commit::run(client, c);
+        self.settle(out)
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        let Some(client) = self.client.as_mut() else {
+            return Err(self.lost("the connection holding it was lost"));
+        };
+        let out = commit::flush(client);
+        self.settle(out)
+    }
+}
+
+impl PgCommitGuard<'_> {
+    /// A broken connection is dropped, which ends its session and so releases the lock.
+    fn settle<T>(&mut self, out: Result<T, ErrorKind>) -> Result<T> {
         if let Err(k) = &out {
-            if client.is_closed() || is_connection_error(k) {
-                // Dropping the connection ends its session, which releases the lock.
+            if self.client.as_ref().is_none_or(Client::is_closed) || is_connection_error(k) {
                 self.client = None;
             }
         }
