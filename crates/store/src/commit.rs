@@ -80,6 +80,76 @@ pub(crate) trait Ops {
     fn put_terms(&mut self, id: &ArticleId, terms: &[u8]) -> Result<(), ErrorKind>;
 }
 
+/// Implements [`Ops`] for a backend's transaction wrapper `$ty` (a one-field tuple struct),
+/// with the functions of the backend's `articles`, `copies` and `stories` modules, which
+/// must be in scope where it is used: each backend names them alike.
+macro_rules! backend_ops {
+    ($ty:ty) => {
+        impl $crate::commit::Ops for $ty {
+            fn insert(
+                &mut self,
+                a: &model::Article,
+                fetched: chrono::DateTime<chrono::Utc>,
+            ) -> Result<$crate::Inserted, $crate::error::ErrorKind> {
+                articles::insert(self.0, a, fetched)
+            }
+            fn get(
+                &mut self,
+                id: &model::ArticleId,
+            ) -> Result<Option<$crate::StoredArticle>, $crate::error::ErrorKind> {
+                articles::get(self.0, id)
+            }
+            fn analysed(
+                &mut self,
+                id: &model::ArticleId,
+            ) -> Result<bool, $crate::error::ErrorKind> {
+                Ok(articles::analysis(self.0, id)?.is_some())
+            }
+            fn story_of(
+                &mut self,
+                id: &model::ArticleId,
+            ) -> Result<Option<$crate::StoryId>, $crate::error::ErrorKind> {
+                stories::story_of(self.0, id)
+            }
+            fn put_analysis(
+                &mut self,
+                a: &$crate::Analysis,
+            ) -> Result<(), $crate::error::ErrorKind> {
+                articles::put_analysis(self.0, a)
+            }
+            fn add_sighting(
+                &mut self,
+                s: &$crate::Sighting,
+            ) -> Result<bool, $crate::error::ErrorKind> {
+                copies::add_sighting(self.0, s)
+            }
+            fn create_story(
+                &mut self,
+                title: &str,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<$crate::StoryId, $crate::error::ErrorKind> {
+                stories::create(self.0, Some(title), at)
+            }
+            fn add_to_story(
+                &mut self,
+                story: $crate::StoryId,
+                id: &model::ArticleId,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::error::ErrorKind> {
+                stories::add_article(self.0, story, id, at)
+            }
+            fn put_terms(
+                &mut self,
+                id: &model::ArticleId,
+                terms: &[u8],
+            ) -> Result<(), $crate::error::ErrorKind> {
+                copies::put_terms(self.0, id, terms)
+            }
+        }
+    };
+}
+pub(crate) use backend_ops;
+
 /// The article's sighting at the outlet that carried it, filed under `id`.
 pub fn sighting_of(id: &ArticleId, a: &Article, seen: DateTime<Utc>) -> Sighting {
     Sighting {
