@@ -75,10 +75,10 @@ pub struct StatementView {
     claim_input: track::claims::StatementIn,
 }
 
-/// A story in full.
-#[derive(Clone, Debug, Serialize)]
+/// A story in full. In JSON the summary's fields come first, its article count as
+/// `articles_stored` (`articles` is the list).
+#[derive(Clone, Debug)]
 pub struct StoryView {
-    #[serde(flatten)]
     pub summary: StorySummary,
     pub articles: Vec<ArticleView>,
     /// Statements in the order they were said (then published).
@@ -89,6 +89,25 @@ pub struct StoryView {
     /// Why claims are thin or absent: one article only, an article without attributions, an
     /// article in a language the analyzer does not read (its statements are left out).
     pub claim_notes: Vec<track::claims::ClaimNote>,
+}
+
+impl Serialize for StoryView {
+    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let s = &self.summary;
+        let mut st = out.serialize_struct("StoryView", 10)?;
+        st.serialize_field("id", &s.id)?;
+        st.serialize_field("title", &s.title)?;
+        st.serialize_field("first_seen", &s.first_seen)?;
+        st.serialize_field("last_seen", &s.last_seen)?;
+        st.serialize_field("articles_stored", &s.articles)?;
+        st.serialize_field("outlets", &s.outlets)?;
+        st.serialize_field("articles", &self.articles)?;
+        st.serialize_field("statements", &self.statements)?;
+        st.serialize_field("claims", &self.claims)?;
+        st.serialize_field("claim_notes", &self.claim_notes)?;
+        st.end()
+    }
 }
 
 /// Stories, most recently active first.

@@ -43,6 +43,17 @@ fn sample_story_imports_with_copies_and_one_story() {
     let view = app::views::story(store.as_ref(), store::StoryId(main.id))
         .unwrap()
         .unwrap();
+    let json = serde_json::to_string(&view).unwrap();
+    assert_eq!(json.matches("\"articles\":").count(), 1, "one key per name");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        v["articles_stored"].as_u64(),
+        Some(u64::from(main.articles))
+    );
+    assert_eq!(
+        v["articles"].as_array().map(Vec::len),
+        Some(view.articles.len())
+    );
     let wire = view
         .articles
         .iter()
