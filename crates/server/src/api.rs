@@ -5,15 +5,19 @@
 //! that every rejection is `{"error": ...}` with 400 (or 413/415) and names the problem
 //! (`missing field `text` at line 1 column 2`), as the rest of the API answers.
 
+use crate::cache::CachedStory;
 use crate::error::ApiError;
+use crate::pages::{PAGE_ARTICLES, PAGE_STATEMENTS};
 use crate::queries;
 use crate::AppState;
+use app::views::{ArticleView, StatementView};
 use app::Tracker;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::{header, request::Parts, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -88,7 +92,7 @@ pub struct Limit {
 }
 
 fn clamp_limit(limit: Option<usize>, default: usize) -> usize {
-    limit.unwrap_or(default).clamp(1, 1000)
+    limit.unwrap_or(default).clamp(1, MAX_WINDOW)
 }
 
 pub async fn stories(
@@ -103,28 +107,189 @@ pub async fn stories(
     Ok(Json(list).into_response())
 }
 
+/// Most statements or articles one answer gives (`?statements=`, `?articles=`, `limit`).
+pub const MAX_WINDOW: usize = 1000;
+
+/// `GET /api/stories/{id}`'s window: how many of the latest statements and articles to give.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoryParams {
+    pub statements: Option<usize>,
+    pub articles: Option<usize>,
+}
+
+/// A story's summary, claims and the latest statements and articles (see [`story`]); generic
+/// over the claim types only so that this crate need not name the `track` crate.
+#[derive(Serialize)]
+struct StoryWindow<'a, C, N> {
+    id: i64,
+    title: Option<&'a str>,
+    first_seen: DateTime<Utc>,
+    last_seen: DateTime<Utc>,
+    /// Stored articles, copies included: the story list's `articles`.
+    articles_stored: u32,
+    outlets: &'a [String],
+    claims: &'a [C],
+    claim_notes: &'a [N],
+    statements_total: usize,
+    statements_offset: usize,
+    statements: &'a [StatementView],
+    articles_total: usize,
+    articles_offset: usize,
+    articles: &'a [ArticleView],
+}
+
+/// The last `n` of `all` (at most [`MAX_WINDOW`]), and where they start.
+fn latest<T>(all: &[T], n: usize) -> (usize, &[T]) {
+    let start = all.len().saturating_sub(n.min(MAX_WINDOW));
+    (start, &all[start..])
+}
+
+/// The story JSON with the latest `statements` and `articles`.
+pub fn story_json(
+    story: &CachedStory,
+    statements: usize,
+    articles: usize,
+) -> Result<Vec<u8>, serde_json::Error> {
+    let v = &story.view;
+    let s = &v.summary;
+    let (statements_offset, statements) = latest(&v.statements, statements);
+    let (articles_offset, articles) = latest(&v.articles, articles);
+    serde_json::to_vec(&StoryWindow {
+        id: s.id,
+        title: s.title.as_deref(),
+        first_seen: s.first_seen,
+        last_seen: s.last_seen,
+        articles_stored: s.articles,
+        outlets: &s.outlets,
+        claims: &v.claims,
+        claim_notes: &v.claim_notes,
+        statements_total: v.statements.len(),
+        statements_offset,
+        statements,
+        articles_total: v.articles.len(),
+        articles_offset,
+        articles,
+    })
+}
+
+/// The cached story, or 404.
+async fn cached_story(state: &AppState, raw: &str) -> Result<Arc<CachedStory>, ApiError> {
+    let id = story_id(raw)?;
+    let cache = state.stories.clone();
+    blocking(state, move |t| Ok(cache.story(t.store().as_ref(), id)?))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("there is no story {id}")))
+}
+
+fn json_bytes(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// `GET /api/stories/{id}`: the story's summary and claims with its latest statements and
+/// articles, as many as the story page shows unless `?statements=` and `?articles=` say
+/// otherwise (0 to [`MAX_WINDOW`]). The rest are paged through [`story_statements`] and
+/// [`story_articles`]; claims number statements by their place in the whole story.
+///
+/// Why a window rather than the whole story: the largest stories hold tens of thousands of
+/// statements, megabytes that fifty clients cannot all be sent within the latency the API
+/// promises; a window bounds every answer whatever the story's size.
 pub async fn story(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    QueryParams(q): QueryParams<StoryParams>,
 ) -> Result<Response, ApiError> {
-    let id = story_id(&id)?;
-    let cache = state.stories.clone();
-    let json = blocking(&state, move |t| {
-        match cache.story(t.store().as_ref(), id)? {
-            // Serialized once per version of the story (see `cache`).
-            Some(story) => Ok(Some(story.json().map_err(ApiError::internal)?)),
-            None => Ok(None),
-        }
-    })
-    .await?;
-    match json {
-        Some(body) => Ok((
-            [(axum::http::header::CONTENT_TYPE, "application/json")],
-            body,
+    let story = cached_story(&state, &id).await?;
+    let body = match (q.statements, q.articles) {
+        // Serialized once per version of the story (see `cache`).
+        (None, None) => story.json(|s| story_json(s, PAGE_STATEMENTS, PAGE_ARTICLES)),
+        (st, ar) => story_json(
+            &story,
+            st.unwrap_or(PAGE_STATEMENTS),
+            ar.unwrap_or(PAGE_ARTICLES),
         )
-            .into_response()),
-        None => Err(ApiError::not_found(format!("there is no story {id}"))),
+        .map(Bytes::from),
     }
+    .map_err(ApiError::internal)?;
+    Ok(json_bytes(body))
+}
+
+/// `?offset=&limit=` of a story's statements or articles.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageParams {
+    pub offset: Option<usize>,
+    pub limit: Option<usize>,
+}
+
+/// One page of a story's statements or articles (exactly one of the two is set).
+#[derive(Serialize)]
+struct StoryPage<'a> {
+    story: i64,
+    /// With `articles_stored`, which version of the story the page was cut from: when either
+    /// differs between two pages, the story changed in between and places may have moved.
+    last_seen: DateTime<Utc>,
+    articles_stored: u32,
+    total: usize,
+    offset: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    statements: Option<&'a [StatementView]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    articles: Option<&'a [ArticleView]>,
+}
+
+fn page_of<'a, T>(all: &'a [T], q: &PageParams, default: usize) -> (usize, &'a [T]) {
+    let offset = q.offset.unwrap_or(0).min(all.len());
+    let limit = clamp_limit(q.limit, default);
+    (offset, &all[offset..all.len().min(offset + limit)])
+}
+
+fn story_page(
+    story: &CachedStory,
+    total: usize,
+    offset: usize,
+    statements: Option<&[StatementView]>,
+    articles: Option<&[ArticleView]>,
+) -> Result<Response, ApiError> {
+    let s = &story.view.summary;
+    let body = serde_json::to_vec(&StoryPage {
+        story: s.id,
+        last_seen: s.last_seen,
+        articles_stored: s.articles,
+        total,
+        offset,
+        statements,
+        articles,
+    })
+    .map_err(ApiError::internal)?;
+    Ok(json_bytes(Bytes::from(body)))
+}
+
+/// `GET /api/stories/{id}/statements?offset=&limit=`: the story's statements in the order
+/// they were said, from place `offset` (0 first), `limit` of them (default 300, at most
+/// [`MAX_WINDOW`]); places are the numbers claims and `nested_in` use.
+pub async fn story_statements(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<PageParams>,
+) -> Result<Response, ApiError> {
+    let story = cached_story(&state, &id).await?;
+    let all = &story.view.statements;
+    let (offset, page) = page_of(all, &q, PAGE_STATEMENTS);
+    story_page(&story, all.len(), offset, Some(page), None)
+}
+
+/// `GET /api/stories/{id}/articles?offset=&limit=`: the story's original articles (copies
+/// folded under them) oldest first, from place `offset`, `limit` of them (default 200).
+pub async fn story_articles(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<PageParams>,
+) -> Result<Response, ApiError> {
+    let story = cached_story(&state, &id).await?;
+    let all = &story.view.articles;
+    let (offset, page) = page_of(all, &q, PAGE_ARTICLES);
+    story_page(&story, all.len(), offset, None, Some(page))
 }
 
 pub async fn article(

@@ -3,13 +3,19 @@
 //!
 //! Building a [`StoryView`] reads every member article and its analysis, parses the JSON and
 //! groups the statements into claims: tens of milliseconds for a story of a few hundred
-//! articles, which fifty concurrent clients on two cores turn into seconds. The view only
-//! changes when the story does, so each entry carries a stamp read with one cheap query (the
-//! story's article count and last-seen time) and is rebuilt when the stamp moves.
+//! articles, over a second for one of a thousand, which fifty concurrent clients on two cores
+//! would turn into minutes. The view only changes when the story does, so each entry carries
+//! a stamp read with one cheap query (the story's article count and last-seen time) and is
+//! rebuilt when the stamp moves.
 //!
-//! Why there is also an age limit: an exact repeat from another outlet adds a sighting (a new
-//! outlet under an article) without touching the story row, so no stamp catches it; after
-//! [`MAX_AGE`] the entry is rebuilt anyway.
+//! Why entries are also [touched](StoryCache::touch): an exact repeat from another outlet adds
+//! a sighting (a new outlet under an article) without touching the story row, so no stamp
+//! catches it. The live-event follower (`events`) reads every committed article and sighting,
+//! by this process or any other sharing the store, and touches the story each one names; the
+//! next request rebuilds it. [`MAX_AGE`] is only a safety net for what that misses (a repeat
+//! committed while the story's first build ran). It used to be the only mechanism, at ten
+//! seconds, which rebuilt every story on the front page that often even when nothing changed:
+//! seconds of CPU each time for a story of a thousand articles.
 //!
 //! Why a stale entry is still served while one request rebuilds it: under load every request
 //! that arrives during the rebuild would otherwise start its own, and the slowest of them sets
@@ -17,7 +23,9 @@
 //! previous version, which the live event stream corrects in the browser anyway. A story not
 //! cached at all is built by whoever asks.
 //!
-//! The JSON and the page's HTML are rendered once per entry too, lazily, on first use.
+//! The renderings (the page's HTML, the story JSON's default window, the front page) are made
+//! once per entry too, lazily, on first use, and served as shared bytes: a request for an
+//! unchanged story costs one query and a copy of a pointer, whatever the story's size.
 
 use app::views::{self, StoryView};
 use axum::body::Bytes;
@@ -27,8 +35,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use store::{Store, StoryId};
 
-/// Longest a cached view is served without rebuilding (see the module note).
-pub const MAX_AGE: Duration = Duration::from_secs(10);
+/// Longest a cached view is served without rebuilding when nothing touched it (see the
+/// module note).
+pub const MAX_AGE: Duration = Duration::from_secs(60);
 
 /// Stories kept; the least recently built goes first.
 const CAPACITY: usize = 256;
@@ -47,12 +56,15 @@ pub struct CachedStory {
 pub type CardFigures = (Vec<(String, usize)>, usize, usize);
 
 impl CachedStory {
-    /// The view as JSON, serialized on first use.
-    pub fn json(&self) -> Result<Bytes, serde_json::Error> {
+    /// The story's JSON answer, serialized by `render` on first use.
+    pub fn json(
+        &self,
+        render: impl FnOnce(&CachedStory) -> Result<Vec<u8>, serde_json::Error>,
+    ) -> Result<Bytes, serde_json::Error> {
         if let Some(j) = self.json.get() {
             return Ok(j.clone());
         }
-        let bytes = Bytes::from(serde_json::to_vec(&self.view)?);
+        let bytes = Bytes::from(render(self)?);
         Ok(self.json.get_or_init(|| bytes).clone())
     }
 
@@ -75,12 +87,19 @@ struct Entry {
     story: Arc<CachedStory>,
     /// A caller is rebuilding this entry; others keep serving it meanwhile.
     rebuilding: bool,
+    /// Something was committed to the story that the stamp may not show (see [`StoryCache::touch`]).
+    touched: bool,
 }
+
+/// The front page as last rendered, and the story versions it was rendered from (held, so
+/// that no other version can reuse their addresses while the page is compared with them).
+type FrontPage = (Vec<Arc<CachedStory>>, Bytes);
 
 /// The cache; one per server, shared by every handler.
 #[derive(Default)]
 pub struct StoryCache {
     entries: Mutex<HashMap<StoryId, Entry>>,
+    front: Mutex<Option<FrontPage>>,
 }
 
 impl StoryCache {
@@ -98,15 +117,29 @@ impl StoryCache {
             self.lock().remove(&id);
             return Ok(None);
         };
+        self.story_at(store, &row)
+    }
+
+    /// The story whose row (the stamp's source) the caller has just read, as [`Self::story`]
+    /// does; the front page reads thirty rows in one query this way.
+    pub fn story_at(
+        &self,
+        store: &dyn Store,
+        row: &store::Story,
+    ) -> Result<Option<Arc<CachedStory>>, app::AppError> {
+        let id = row.id;
         let stamp = (row.articles, row.last_seen);
         {
             let mut entries = self.lock();
             if let Some(e) = entries.get_mut(&id) {
-                let fresh = e.stamp == stamp && e.built.elapsed() < MAX_AGE;
+                let fresh = e.stamp == stamp && !e.touched && e.built.elapsed() < MAX_AGE;
                 if fresh || e.rebuilding {
                     return Ok(Some(e.story.clone()));
                 }
                 e.rebuilding = true;
+                // A touch from now on arrives after this build started reading: it is kept
+                // for the next caller.
+                e.touched = false;
             }
         }
         let built = Instant::now();
@@ -115,6 +148,7 @@ impl StoryCache {
         match result {
             Ok(Some(story)) => {
                 let story = Arc::new(story);
+                let touched = entries.get(&id).is_some_and(|e| e.touched);
                 if entries.len() >= CAPACITY && !entries.contains_key(&id) {
                     if let Some(oldest) =
                         entries.iter().min_by_key(|(_, e)| e.built).map(|(k, _)| *k)
@@ -129,6 +163,7 @@ impl StoryCache {
                         built,
                         story: story.clone(),
                         rebuilding: false,
+                        touched,
                     },
                 );
                 Ok(Some(story))
@@ -147,9 +182,39 @@ impl StoryCache {
         }
     }
 
+    /// Marks the story as changed: the next request for it rebuilds it. Called for every
+    /// committed article and sighting, so it must stay cheap.
+    pub fn touch(&self, id: StoryId) {
+        if let Some(e) = self.lock().get_mut(&id) {
+            e.touched = true;
+        }
+    }
+
+    /// The front page for these story versions (most recent first): the last rendering when
+    /// it was made from exactly these, else `render`'s, kept for the next caller.
+    pub fn front_page(
+        &self,
+        stories: &[Arc<CachedStory>],
+        render: impl FnOnce() -> String,
+    ) -> Bytes {
+        let same = |(held, _): &FrontPage| {
+            held.len() == stories.len() && held.iter().zip(stories).all(|(a, b)| Arc::ptr_eq(a, b))
+        };
+        if let Some(page) = self.front_lock().as_ref().filter(|p| same(p)) {
+            return page.1.clone();
+        }
+        let page = Bytes::from(render());
+        *self.front_lock() = Some((stories.to_vec(), page.clone()));
+        page
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<StoryId, Entry>> {
         // A panic while holding the lock leaves only a map of finished entries behind.
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn front_lock(&self) -> std::sync::MutexGuard<'_, Option<FrontPage>> {
+        self.front.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -225,5 +290,30 @@ mod tests {
         assert!(!Arc::ptr_eq(&first, &after));
         assert_eq!(after.view.summary.articles, 2);
         assert!(cache.story(store.as_ref(), StoryId(99)).unwrap().is_none());
+
+        // A touch (what the event follower does for an exact repeat, which leaves the stamp
+        // as it was) rebuilds the view once.
+        cache.touch(StoryId(1));
+        let touched = cache.story(store.as_ref(), StoryId(1)).unwrap().unwrap();
+        assert!(!Arc::ptr_eq(&after, &touched), "a touched story is rebuilt");
+        let again = cache.story(store.as_ref(), StoryId(1)).unwrap().unwrap();
+        assert!(
+            Arc::ptr_eq(&touched, &again),
+            "and then served from the cache"
+        );
+
+        // The front page is rendered once per set of story versions.
+        let renders = std::cell::Cell::new(0);
+        let render = || {
+            renders.set(renders.get() + 1);
+            format!("page {}", renders.get())
+        };
+        let page = cache.front_page(std::slice::from_ref(&touched), render);
+        assert_eq!(cache.front_page(std::slice::from_ref(&again), render), page);
+        assert_eq!(renders.get(), 1, "the same versions are not rendered again");
+        let other = cache.front_page(std::slice::from_ref(&first), render);
+        assert_ne!(other, page, "another version of a story renders a new page");
+        assert_ne!(cache.front_page(&[], render), other);
+        assert_eq!(renders.get(), 3);
     }
 }

@@ -129,9 +129,10 @@ impl AppState {
     /// `true` (or is dropped).
     pub fn new(tracker: Arc<Tracker>, config: &Config) -> (AppState, watch::Sender<bool>) {
         let (tx, rx) = watch::channel(false);
+        let stories = Arc::new(cache::StoryCache::new());
         let state = AppState {
-            events: events::Hub::start(&tracker),
-            stories: Arc::new(cache::StoryCache::new()),
+            events: events::Hub::start(&tracker, stories.clone()),
+            stories,
             tracker,
             token: config.token().map(Arc::from),
             shutdown: rx,

@@ -101,11 +101,50 @@ pub fn document() -> Value {
                     "cue": {"type": "string"}, "content": {"type": "string"},
                     "published": {"type": ["string", "null"], "format": "date-time"}
                 }},
-                "StoryView": {"allOf": [{"$ref": "#/components/schemas/StorySummary"}, {"type": "object", "properties": {
-                    "articles": {"type": "array", "items": {"type": "object", "description": "Originals, each with `copies` folded under it"}},
-                    "statements": {"type": "array", "items": {"$ref": "#/components/schemas/Statement"}},
-                    "claims": {"type": "array", "description": "Claims with each speaker's stance, once the claims tracker provides them"}
-                }}]},
+                "StoryStatement": {"type": "object", "properties": {
+                    "article": {"type": "string"}, "outlet": {"type": ["string", "null"]},
+                    "speaker": {"type": ["string", "null"]}, "speaker_kind": {"type": ["string", "null"]},
+                    "anonymous": {"type": "boolean"}, "cue": {"type": "string"}, "content": {"type": "string"},
+                    "published": {"type": ["string", "null"], "format": "date-time"},
+                    "said": {"type": ["string", "null"], "description": "The day it was said, else the day its article was published"},
+                    "nested_in": {"type": ["integer", "null"], "description": "Place (in the whole story) of the statement that reported this one"}
+                }},
+                "Article": {"type": "object", "description": "An original article with its copies (near-duplicates stored in their own right, exact repeats seen at other outlets) folded under it",
+                    "properties": {
+                        "id": {"type": "string"}, "title": {"type": ["string", "null"]}, "url": {"type": ["string", "null"]},
+                        "source": {"type": ["string", "null"]}, "published": {"type": ["string", "null"], "format": "date-time"},
+                        "fetched": {"type": "string", "format": "date-time"},
+                        "credits": {"type": "array", "items": {"type": "string"}},
+                        "copies": {"type": "array", "items": obj()}
+                    }},
+                "StoryView": {"type": "object",
+                    "description": "A story's summary and claims with its latest statements and articles. `statements` are \
+                        `statements_total` statements in the order said, from place `statements_offset`; claims (and `nested_in`) \
+                        number statements by their place in the whole story. `articles` are the latest of `articles_total` \
+                        originals, oldest first, from place `articles_offset`. Page through the rest with \
+                        /api/stories/{id}/statements and /api/stories/{id}/articles.",
+                    "properties": {
+                    "id": {"type": "integer"}, "title": {"type": ["string", "null"]},
+                    "first_seen": {"type": "string", "format": "date-time"},
+                    "last_seen": {"type": "string", "format": "date-time"},
+                    "articles_stored": {"type": "integer", "description": "Stored articles, copies included (the story list's `articles`)"},
+                    "outlets": {"type": "array", "items": {"type": "string"}},
+                    "claims": {"type": "array", "description": "Claims with each speaker's stance, contested flag and conflicting numbers; statement numbers are places in the whole story"},
+                    "claim_notes": {"type": "array", "description": "Why claims are thin: one article only, no attributions, a language the analyzer does not read, statements beyond what is grouped"},
+                    "statements_total": {"type": "integer"}, "statements_offset": {"type": "integer"},
+                    "statements": {"type": "array", "items": {"$ref": "#/components/schemas/StoryStatement"}},
+                    "articles_total": {"type": "integer"}, "articles_offset": {"type": "integer"},
+                    "articles": {"type": "array", "items": {"$ref": "#/components/schemas/Article"}}
+                }},
+                "StoryPage": {"type": "object",
+                    "description": "One page of a story's statements or articles. `last_seen` and `articles_stored` name the story's version: \
+                        when they differ between two pages the story changed in between and places may have moved.",
+                    "properties": {
+                    "story": {"type": "integer"}, "last_seen": {"type": "string", "format": "date-time"},
+                    "articles_stored": {"type": "integer"}, "total": {"type": "integer"}, "offset": {"type": "integer"},
+                    "statements": {"type": "array", "items": {"$ref": "#/components/schemas/StoryStatement"}},
+                    "articles": {"type": "array", "items": {"$ref": "#/components/schemas/Article"}}
+                }},
                 "Feed": {"type": "object", "properties": {
                     "url": {"type": "string"}, "kind": {"enum": ["feed", "telegram", "page"]},
                     "title": {"type": ["string", "null"]},
@@ -194,10 +233,45 @@ pub fn document() -> Value {
                               "400": error_response("Bad parameter")}
             }},
             "/api/stories/{id}": {"get": {
-                "summary": "A story with its articles (copies folded under originals), statements and claims",
+                "summary": "A story's summary and claims with its latest statements and articles (300 and 200 unless asked otherwise)",
                 "tags": ["stories"],
-                "parameters": [path_param("id", "The story's number")],
+                "parameters": [
+                    path_param("id", "The story's number"),
+                    query_param("statements", "How many of the latest statements to give (0 to 1000; default 300)",
+                        json!({"type": "integer", "minimum": 0, "maximum": 1000})),
+                    query_param("articles", "How many of the latest original articles to give (0 to 1000; default 200)",
+                        json!({"type": "integer", "minimum": 0, "maximum": 1000}))
+                ],
                 "responses": {"200": json_ok("The story", json!({"$ref": "#/components/schemas/StoryView"})),
+                              "400": error_response("Bad parameter"),
+                              "404": error_response("No such story")}
+            }},
+            "/api/stories/{id}/statements": {"get": {
+                "summary": "A story's statements in the order said, a page at a time; places are the numbers claims use",
+                "tags": ["stories"],
+                "parameters": [
+                    path_param("id", "The story's number"),
+                    query_param("offset", "Place of the first statement to give (0, the earliest, by default)",
+                        json!({"type": "integer", "minimum": 0})),
+                    query_param("limit", "How many at most (1 to 1000; default 300)",
+                        json!({"type": "integer", "minimum": 1, "maximum": 1000}))
+                ],
+                "responses": {"200": json_ok("A page of statements", json!({"$ref": "#/components/schemas/StoryPage"})),
+                              "400": error_response("Bad parameter"),
+                              "404": error_response("No such story")}
+            }},
+            "/api/stories/{id}/articles": {"get": {
+                "summary": "A story's original articles (copies folded under them) oldest first, a page at a time",
+                "tags": ["stories"],
+                "parameters": [
+                    path_param("id", "The story's number"),
+                    query_param("offset", "Place of the first article to give (0, the oldest, by default)",
+                        json!({"type": "integer", "minimum": 0})),
+                    query_param("limit", "How many at most (1 to 1000; default 200)",
+                        json!({"type": "integer", "minimum": 1, "maximum": 1000}))
+                ],
+                "responses": {"200": json_ok("A page of articles", json!({"$ref": "#/components/schemas/StoryPage"})),
+                              "400": error_response("Bad parameter"),
                               "404": error_response("No such story")}
             }},
             "/api/articles/{id}": {"get": {

@@ -88,12 +88,19 @@ fn list_outlets(m: &mut Markup, outlets: &[String]) {
     }
 }
 
-pub async fn index(State(state): State<AppState>) -> PageResult {
+pub async fn index(State(state): State<AppState>) -> Result<Response, PageError> {
     let cache = state.stories.clone();
-    let cards = blocking(&state, move |t| {
-        Ok(queries::story_cards(t.store().as_ref(), &cache, 30)?)
+    let page = blocking(&state, move |t| {
+        let cards = queries::story_cards(t.store().as_ref(), &cache, 30)?;
+        let versions: Vec<_> = cards.iter().map(|c| c.story.clone()).collect();
+        // Rendered once per set of story versions (see `cache`).
+        Ok(cache.front_page(&versions, || render_index(&cards)))
     })
     .await?;
+    Ok(Html(page).into_response())
+}
+
+fn render_index(cards: &[StoryCard]) -> String {
     let mut m = Markup::new();
     m.raw(
         "<h1>Developing stories</h1>\
@@ -108,11 +115,11 @@ pub async fn index(State(state): State<AppState>) -> PageResult {
         );
     }
     m.raw("<ol id=\"stories\" class=\"stories\">");
-    for card in &cards {
+    for card in cards {
         story_item(&mut m, card);
     }
     m.raw("</ol>");
-    done("Stories", "stories", m)
+    page("Stories", "stories", m).into_string()
 }
 
 fn story_item(m: &mut Markup, card: &StoryCard) {
@@ -185,9 +192,10 @@ pub async fn story(
     }
 }
 
-/// Statements and articles a story page shows at most (the latest; see `render_story`).
-const PAGE_STATEMENTS: usize = 300;
-const PAGE_ARTICLES: usize = 200;
+/// Statements and articles a story page shows at most (the latest; see `render_story`), and
+/// the story JSON by default.
+pub const PAGE_STATEMENTS: usize = 300;
+pub const PAGE_ARTICLES: usize = 200;
 
 fn render_story(story: &CachedStory) -> String {
     let (view, bins) = (&story.view, &story.bins);
@@ -249,7 +257,7 @@ fn render_story(story: &CachedStory) -> String {
         m.raw("<p class=\"empty\">No attributed statements found yet.</p>");
     }
     // A story of hundreds of articles would make a page of megabytes: the page shows the
-    // latest statements and articles, the JSON has them all.
+    // latest statements and articles, the JSON API pages through them all.
     let skipped = view.statements.len().saturating_sub(PAGE_STATEMENTS);
     if skipped > 0 {
         m.raw("<p class=\"note muted\">The latest ")
@@ -258,7 +266,10 @@ fn render_story(story: &CachedStory) -> String {
             .num(view.statements.len())
             .raw(" statements; <a href=\"/api/stories/")
             .num(s.id)
-            .raw("\">the JSON</a> has them all.</p>");
+            .raw(
+                "/statements?offset=0&amp;limit=1000\">the JSON API</a> pages through them \
+                  all.</p>",
+            );
     }
     let mut day: Option<String> = None;
     for st in &view.statements[skipped..] {
@@ -315,7 +326,12 @@ fn render_story(story: &CachedStory) -> String {
             .num(PAGE_ARTICLES)
             .raw(" of ")
             .num(view.articles.len())
-            .raw(" articles.</p>");
+            .raw(" articles; <a href=\"/api/stories/")
+            .num(s.id)
+            .raw(
+                "/articles?offset=0&amp;limit=1000\">the JSON API</a> pages through them \
+                  all.</p>",
+            );
     }
     m.raw("<ul id=\"story-articles\" class=\"articles\">");
     for a in &view.articles[skipped..] {

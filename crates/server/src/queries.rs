@@ -55,7 +55,7 @@ pub fn story_cards(
 ) -> Result<Vec<StoryCard>, app::AppError> {
     let mut out = Vec::new();
     for s in store.stories(limit)? {
-        let Some(story) = cache.story(store, s.id)? else {
+        let Some(story) = cache.story_at(store, &s)? else {
             continue;
         };
         let (speakers, claims, contested) = story.card(card_figures).clone();

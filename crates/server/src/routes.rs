@@ -76,6 +76,16 @@ pub fn build(state: AppState, config: &Config) -> Routes {
         // JSON API.
         .add("GET", "/api/stories", get(api::stories))
         .add("GET", "/api/stories/{id}", get(api::story))
+        .add(
+            "GET",
+            "/api/stories/{id}/statements",
+            get(api::story_statements),
+        )
+        .add(
+            "GET",
+            "/api/stories/{id}/articles",
+            get(api::story_articles),
+        )
         .add("GET", "/api/articles/{id}", get(api::article))
         .add("POST", "/api/articles", post(api::add_article))
         .add("GET", "/api/speakers/{name}", get(api::speaker))

@@ -42,6 +42,112 @@ fn a_story_folds_copies_under_originals_and_lists_statements() {
     assert!(!v["statements"].as_array().unwrap().is_empty(), "{v}");
 }
 
+/// Every statement or article of the story, read a page of `limit` at a time from
+/// `/api/stories/{id}/{what}`, checking each page's `total` and `offset` on the way.
+fn all_pages(base: &str, id: i64, what: &str, limit: usize) -> (u64, Vec<serde_json::Value>) {
+    let mut items = Vec::new();
+    let mut total = None;
+    loop {
+        let url = format!(
+            "{base}/api/stories/{id}/{what}?offset={}&limit={limit}",
+            items.len()
+        );
+        let r = get(&url);
+        assert_eq!(r.status, 200, "{url}: {}", r.body);
+        let page = r.json();
+        assert_eq!(page["story"], id, "{page}");
+        assert_eq!(page["offset"], items.len(), "{page}");
+        let t = page["total"].as_u64().expect("total");
+        assert_eq!(*total.get_or_insert(t), t, "the story changed while paging");
+        let got = page[what].as_array().expect("a list").clone();
+        assert!(got.len() <= limit, "{url}: {} items", got.len());
+        if got.is_empty() {
+            assert_eq!(items.len() as u64, t, "{url}: an empty page before the end");
+            return (t, items);
+        }
+        items.extend(got);
+    }
+}
+
+#[test]
+fn a_story_gives_its_latest_statements_and_articles_and_pages_through_the_rest() {
+    let s = shared();
+    let id = sample_story(&s.base);
+    let url = format!("{}/api/stories/{id}", s.base);
+    // A window larger than the sample story is all of it.
+    let whole = get(&format!("{url}?statements=1000&articles=1000")).json();
+    let statements = whole["statements"].as_array().unwrap().clone();
+    let articles = whole["articles"].as_array().unwrap().clone();
+    assert!(
+        statements.len() >= 3,
+        "the sample story has statements: {whole}"
+    );
+    assert!(articles.len() >= 2, "{whole}");
+    assert_eq!(whole["statements_total"], statements.len());
+    assert_eq!(whole["statements_offset"], 0);
+    assert_eq!(whole["articles_total"], articles.len());
+    assert_eq!(whole["articles_offset"], 0);
+    assert!(
+        whole["articles_stored"].as_u64().unwrap() >= articles.len() as u64,
+        "stored articles count copies too: {whole}"
+    );
+
+    // The default answer is the page's window: here, the whole (small) story.
+    let default = get(&url).json();
+    assert_eq!(
+        default, whole,
+        "a story under 300 statements is given whole"
+    );
+
+    // A small window is the latest statements and articles, placed in the whole story.
+    let small = get(&format!("{url}?statements=2&articles=1")).json();
+    let n = statements.len();
+    assert_eq!(small["statements"], json!(statements[n - 2..]), "{small}");
+    assert_eq!(small["statements_offset"], n - 2);
+    assert_eq!(small["statements_total"], n);
+    assert_eq!(small["articles"], json!(articles[articles.len() - 1..]));
+    assert_eq!(small["articles_offset"], articles.len() - 1);
+    assert_eq!(
+        small["claims"], whole["claims"],
+        "claims do not depend on the window"
+    );
+    let none = get(&format!("{url}?statements=0&articles=0")).json();
+    assert_eq!(none["statements"], json!([]));
+    assert_eq!(none["articles"], json!([]));
+    assert_eq!(none["statements_offset"], n);
+
+    // Paging two at a time gives back every statement, in order; one at a time, every article.
+    let (total, paged) = all_pages(&s.base, id, "statements", 2);
+    assert_eq!(total as usize, n);
+    assert_eq!(paged, statements);
+    let (_, paged) = all_pages(&s.base, id, "articles", 1);
+    assert_eq!(paged, articles);
+    // Claims number statements by their place in the whole story.
+    for claim in whole["claims"].as_array().unwrap() {
+        for a in claim["appearances"].as_array().unwrap() {
+            assert!(a["statement"].as_u64().unwrap() < total, "{claim}");
+        }
+    }
+
+    for bad in [
+        format!("{url}?statements=many"),
+        format!("{url}?limit=3"),
+        format!("{url}/statements?offset=-1"),
+        format!("{url}/articles?limit=x"),
+    ] {
+        let r = get(&bad);
+        assert_eq!(r.status, 400, "{bad}: {}", r.body);
+        assert!(r.json()["error"].as_str().is_some(), "{bad}");
+    }
+    for missing in ["/api/stories/999999/statements", "/api/stories/x/articles"] {
+        assert_eq!(
+            get(&format!("{}{missing}", s.base)).status,
+            404,
+            "{missing}"
+        );
+    }
+}
+
 #[test]
 fn unknown_story_and_article_are_404_json() {
     let s = shared();
