@@ -64,27 +64,27 @@ pub(super) fn article_from(r: &Row) -> Result<StoredArticle, ErrorKind> {
     })
 }
 
-/// The stored article matching `a` by id, then canonical URL, then content hash.
+/// The stored article matching `a` by id, then canonical URL, then content hash, in one
+/// query (each statement is a round trip or two, and this one runs under the commit lock).
 fn find(c: &mut impl GenericClient, a: &Article) -> Result<Option<ArticleId>, ErrorKind> {
-    let keys = [
-        ("SELECT id FROM articles WHERE id = $1", Some(a.id.as_str())),
-        (
-            "SELECT id FROM articles WHERE canonical_url = $1",
-            a.canonical_url.as_deref(),
-        ),
-        ("SELECT id FROM articles WHERE hash_key = $1", hash_key(a)),
-    ];
-    for (sql, value) in keys {
-        let Some(value) = value else { continue };
-        let found = c
-            .query_opt(sql, &[&value])
-            .and_then(|r| r.map(|r| r.try_get::<_, String>(0)).transpose())
-            .map_err(q("looking up an article"))?;
-        if let Some(id) = found {
-            return Ok(Some(ArticleId::new(id)));
+    let rows = c
+        .query(
+            "SELECT id, CASE WHEN id = $1 THEN 0 WHEN canonical_url = $2 THEN 1 ELSE 2 END
+             FROM articles WHERE id = $1 OR canonical_url = $2 OR hash_key = $3",
+            &[&a.id.as_str(), &a.canonical_url, &hash_key(a)],
+        )
+        .map_err(q("looking up an article"))?;
+    let mut best: Option<(i32, String)> = None;
+    for r in &rows {
+        let (id, rank): (String, i32) = (
+            r.try_get(0).map_err(q("looking up an article"))?,
+            r.try_get(1).map_err(q("looking up an article"))?,
+        );
+        if best.as_ref().is_none_or(|(b, _)| rank < *b) {
+            best = Some((rank, id));
         }
     }
-    Ok(None)
+    Ok(best.map(|(_, id)| ArticleId::new(id)))
 }
 
 /// Two workers may insert the same article at once, and READ COMMITTED does not stop both
