@@ -3,10 +3,11 @@
 //! stored once, and the fetch is recorded with a next poll; when the feed is due again, the
 //! next round fetches it once more and stores nothing twice.
 //!
-//! PostgreSQL is at `CLAIMTRAIL_TEST_PG` (default `postgres://postgres@127.0.0.1:5432/test`,
-//! which `.ci/run` starts); unreachable, the test fails naming it unless `CLAIMTRAIL_SKIP_PG=1`.
-//! It keeps its tables in a schema of its own, dropped at the end.
+//! PostgreSQL as in `support/pg.rs`; the test keeps its tables in a schema of its own.
 
+mod support {
+    pub mod pg;
+}
 #[path = "../../ingest/tests/support/server.rs"]
 mod server;
 
@@ -17,12 +18,11 @@ use chrono::Utc;
 use ingest::fetch::{FetchConfig, Fetcher, PollConfig};
 use model::FeedId;
 use server::Server;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use store::{FeedKind, FetchOutcome, FetchRecord, NewFeed, PgStore, SqliteStore, Store};
-
-const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/test";
+use std::time::Duration;
+use store::{FeedKind, FetchOutcome, FetchRecord, NewFeed, SqliteStore, Store};
+use support::pg;
 
 /// Two items whose feed text is long enough that no page is fetched: the feed is the only
 /// request a refresh makes.
@@ -189,39 +189,8 @@ fn feed_jobs_on_sqlite() {
 
 #[test]
 fn feed_jobs_on_postgres() {
-    let url = std::env::var("CLAIMTRAIL_TEST_PG").unwrap_or_else(|_| DEFAULT_PG.to_string());
-    static N: AtomicU32 = AtomicU32::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let schema = format!(
-        "ct_feedjobs_{}_{}_{nanos}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    );
-    let first = match PgStore::connect_with_schema(&url, &schema) {
-        Ok(s) => s,
-        Err(e) if std::env::var("CLAIMTRAIL_SKIP_PG").as_deref() == Ok("1") => {
-            eprintln!("skipping: PostgreSQL is unreachable ({e}) and CLAIMTRAIL_SKIP_PG=1");
-            return;
-        }
-        Err(e) => panic!(
-            "PostgreSQL is unreachable: {e}\nstart it, point CLAIMTRAIL_TEST_PG at another \
-             server, or set CLAIMTRAIL_SKIP_PG=1 to skip"
-        ),
+    let Some(schema) = pg::Schema::fresh("ct_feedjobs") else {
+        return;
     };
-    struct DropSchema(String, String);
-    impl Drop for DropSchema {
-        fn drop(&mut self) {
-            if let Err(e) = PgStore::drop_schema(&self.0, &self.1) {
-                eprintln!("could not drop test schema {}: {e}", self.1);
-            }
-        }
-    }
-    let _cleanup = DropSchema(url.clone(), schema.clone());
-    drop(first);
-    // A connection pool of its own per worker, as separate processes would have.
-    feed_jobs_run_once_per_round(&|| {
-        Arc::new(PgStore::connect_with_schema(&url, &schema).unwrap())
-    });
+    feed_jobs_run_once_per_round(&|| Arc::new(schema.store()));
 }

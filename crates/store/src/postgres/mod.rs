@@ -10,9 +10,9 @@
 //! an idle client (or opens one), runs, and puts it back. A call that fails because the
 //! connection broke (server restarted, network cut) drops that client and every idle one, so
 //! the next call opens a fresh connection: a restarted PostgreSQL never poisons the store.
-//! The store does not retry by itself, since a write whose COMMIT was lost in transit may or
-//! may not have happened; callers retry, and every write is idempotent or reports what it
-//! found. The pool opens as many connections as there are concurrent callers and keeps at
+//! The store retries a read once on a fresh connection, but never a write, since a write
+//! whose COMMIT was lost in transit may or may not have happened; callers retry, and every
+//! write is idempotent or reports what it found. The pool opens as many connections as there are concurrent callers and keeps at
 //! most [`MAX_IDLE`] of them idle.
 //!
 //! Durability: every write runs in its own transaction and returns after COMMIT, which with
@@ -179,8 +179,24 @@ impl PgStore {
         out.map_err(|k| StoreError::new(&self.location, k))
     }
 
-    fn read<T>(&self, f: impl FnOnce(&mut Client) -> Result<T, ErrorKind>) -> Result<T> {
-        self.with_client(f)
+    /// Runs a read. A pooled connection that the server closed since it was last used (a
+    /// restart, a terminated backend) fails on first use; unlike a write, a read can safely
+    /// run again, so it does, once, on a fresh connection.
+    fn read<T>(&self, f: impl Fn(&mut Client) -> Result<T, ErrorKind>) -> Result<T> {
+        let mut client = self
+            .take()
+            .map_err(|k| StoreError::new(&self.location, k))?;
+        match f(&mut client) {
+            Err(k) if client.is_closed() || is_connection_error(&k) => {
+                self.lock().clear();
+                drop(client);
+                self.with_client(f)
+            }
+            out => {
+                self.put_back(client);
+                out.map_err(|k| StoreError::new(&self.location, k))
+            }
+        }
     }
 
     /// Runs `f` in a transaction and commits; an error rolls back (on drop).
