@@ -7,6 +7,7 @@ use crate::sqlite::articles::hash_key;
 use crate::types::{Analysis, Inserted, SearchHit, StoredArticle};
 use chrono::{DateTime, Utc};
 use model::{Article, ArticleId, ContentHash};
+use postgres::types::Type;
 use postgres::{GenericClient, Row};
 
 /// The columns `article_from` reads, in its order.
@@ -68,10 +69,14 @@ pub(super) fn article_from(r: &Row) -> Result<StoredArticle, ErrorKind> {
 /// query (each statement is a round trip or two, and this one runs under the commit lock).
 fn find(c: &mut impl GenericClient, a: &Article) -> Result<Option<ArticleId>, ErrorKind> {
     let rows = c
-        .query(
+        .query_typed(
             "SELECT id, CASE WHEN id = $1 THEN 0 WHEN canonical_url = $2 THEN 1 ELSE 2 END
              FROM articles WHERE id = $1 OR canonical_url = $2 OR hash_key = $3",
-            &[&a.id.as_str(), &a.canonical_url, &hash_key(a)],
+            &[
+                (&a.id.as_str(), Type::TEXT),
+                (&a.canonical_url, Type::TEXT),
+                (&hash_key(a), Type::TEXT),
+            ],
         )
         .map_err(q("looking up an article"))?;
     let mut best: Option<(i32, String)> = None;
@@ -100,30 +105,31 @@ pub(super) fn insert(
         return Ok(Inserted::Existing(id));
     }
     let n = c
-        .execute(
+        .query_typed(
             "INSERT INTO articles (id, url, canonical_url, content_hash, hash_key, title, byline,
                                    published, site_name, language, source, text, fetched,
                                    copy_of)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-             ON CONFLICT DO NOTHING",
+             ON CONFLICT DO NOTHING RETURNING 1",
             &[
-                &a.id.as_str(),
-                &a.url,
-                &a.canonical_url,
-                &a.content_hash.as_str(),
-                &hash_key(a),
-                &a.title,
-                &a.byline,
-                &a.published.map(ts),
-                &a.site_name,
-                &a.language,
-                &a.source,
-                &a.text,
-                &ts(fetched),
-                &a.copy_of.as_ref().map(ArticleId::as_str),
+                (&a.id.as_str(), Type::TEXT),
+                (&a.url, Type::TEXT),
+                (&a.canonical_url, Type::TEXT),
+                (&a.content_hash.as_str(), Type::TEXT),
+                (&hash_key(a), Type::TEXT),
+                (&a.title, Type::TEXT),
+                (&a.byline, Type::TEXT),
+                (&a.published.map(ts), Type::INT8),
+                (&a.site_name, Type::TEXT),
+                (&a.language, Type::TEXT),
+                (&a.source, Type::TEXT),
+                (&a.text, Type::TEXT),
+                (&ts(fetched), Type::INT8),
+                (&a.copy_of.as_ref().map(ArticleId::as_str), Type::TEXT),
             ],
         )
-        .map_err(q("inserting an article"))?;
+        .map_err(q("inserting an article"))?
+        .len();
     if n == 1 {
         return Ok(Inserted::Inserted(a.id.clone()));
     }
@@ -221,16 +227,16 @@ pub(super) fn search(
 }
 
 pub(super) fn put_analysis(c: &mut impl GenericClient, a: &Analysis) -> Result<(), ErrorKind> {
-    c.execute(
+    c.query_typed(
         "INSERT INTO analyses (article_id, pipeline_version, json, analyzed)
          VALUES ($1, $2, $3, $4)
          ON CONFLICT (article_id, pipeline_version)
          DO UPDATE SET json = excluded.json, analyzed = excluded.analyzed",
         &[
-            &a.article.as_str(),
-            &a.pipeline_version,
-            &a.json,
-            &ts(a.analyzed),
+            (&a.article.as_str(), Type::TEXT),
+            (&a.pipeline_version, Type::TEXT),
+            (&a.json, Type::TEXT),
+            (&ts(a.analyzed), Type::INT8),
         ],
     )
     .map_err(q("storing an analysis"))?;

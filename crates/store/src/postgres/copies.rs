@@ -7,26 +7,27 @@ use crate::error::ErrorKind;
 use crate::types::{Sighting, StoredArticle};
 use chrono::{DateTime, Utc};
 use model::ArticleId;
+use postgres::types::Type;
 use postgres::GenericClient;
 
 pub(super) fn add_sighting(c: &mut impl GenericClient, s: &Sighting) -> Result<bool, ErrorKind> {
     let key = s.url.as_deref().or(s.source.as_deref()).unwrap_or("");
-    let n = c
-        .execute(
+    let added = c
+        .query_typed(
             "INSERT INTO sightings (article_id, key, url, source, published, seen)
              VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (article_id, key) DO NOTHING",
+             ON CONFLICT (article_id, key) DO NOTHING RETURNING 1",
             &[
-                &s.article.as_str(),
-                &key,
-                &s.url,
-                &s.source,
-                &s.published.map(ts),
-                &ts(s.seen),
+                (&s.article.as_str(), Type::TEXT),
+                (&key, Type::TEXT),
+                (&s.url, Type::TEXT),
+                (&s.source, Type::TEXT),
+                (&s.published.map(ts), Type::INT8),
+                (&ts(s.seen), Type::INT8),
             ],
         )
         .map_err(q("recording a sighting"))?;
-    Ok(n > 0)
+    Ok(!added.is_empty())
 }
 
 pub(super) fn sightings(
@@ -90,10 +91,10 @@ pub(super) fn put_terms(
     id: &ArticleId,
     terms: &[u8],
 ) -> Result<(), ErrorKind> {
-    c.execute(
+    c.query_typed(
         "INSERT INTO article_terms (article_id, terms) VALUES ($1, $2)
          ON CONFLICT (article_id) DO UPDATE SET terms = excluded.terms",
-        &[&id.as_str(), &terms],
+        &[(&id.as_str(), Type::TEXT), (&terms, Type::BYTEA)],
     )
     .map_err(q("storing article terms"))?;
     Ok(())

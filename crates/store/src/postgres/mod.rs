@@ -512,6 +512,12 @@ impl Store for PgStore {
             Some(c) if !c.is_closed() => c,
             _ => self
                 .new_client()
+                .and_then(|mut c| {
+                    // Only article commits write on this connection: see `commit::run`.
+                    c.batch_execute("SET synchronous_commit = off")
+                        .map_err(q("opening the commit connection"))?;
+                    Ok(c)
+                })
                 .map_err(|k| StoreError::new(&self.location, k))?,
         };
         client

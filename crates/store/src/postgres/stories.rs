@@ -6,6 +6,7 @@ use crate::error::ErrorKind;
 use crate::types::{Story, StoryId};
 use chrono::{DateTime, Utc};
 use model::ArticleId;
+use postgres::types::Type;
 use postgres::{GenericClient, Row};
 
 pub(super) const SELECT: &str = "SELECT s.id, s.title, s.first_seen, s.last_seen,
@@ -38,13 +39,19 @@ pub(super) fn create(
     title: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<StoryId, ErrorKind> {
-    c.query_one(
-        "INSERT INTO stories (title, first_seen, last_seen) VALUES ($1, $2, $2) RETURNING id",
-        &[&title, &ts(at)],
-    )
-    .and_then(|r| r.try_get(0))
-    .map(StoryId)
-    .map_err(q("creating a story"))
+    let rows = c
+        .query_typed(
+            "INSERT INTO stories (title, first_seen, last_seen) VALUES ($1, $2, $2) RETURNING id",
+            &[(&title, Type::TEXT), (&ts(at), Type::INT8)],
+        )
+        .map_err(q("creating a story"))?;
+    let Some(row) = rows.first() else {
+        return Err(ErrorKind::BadValue {
+            column: "stories.id",
+            detail: "creating a story returned no id".into(),
+        });
+    };
+    row.try_get(0).map(StoryId).map_err(q("creating a story"))
 }
 
 pub(super) fn set_title(
@@ -70,21 +77,25 @@ pub(super) fn add_article(
     article: &ArticleId,
     at: DateTime<Utc>,
 ) -> Result<(), ErrorKind> {
-    let n = c
-        .execute(
+    let updated = c
+        .query_typed(
             "UPDATE stories SET first_seen = LEAST(first_seen, $2),
                                 last_seen = GREATEST(last_seen, $2)
-             WHERE id = $1",
-            &[&id.0, &ts(at)],
+             WHERE id = $1 RETURNING 1",
+            &[(&id.0, Type::INT8), (&ts(at), Type::INT8)],
         )
         .map_err(q("updating a story"))?;
-    if n == 0 {
+    if updated.is_empty() {
         return Err(not_found(id));
     }
-    c.execute(
+    c.query_typed(
         "INSERT INTO story_articles (story_id, article_id, added) VALUES ($1, $2, $3)
          ON CONFLICT (story_id, article_id) DO NOTHING",
-        &[&id.0, &article.as_str(), &ts(at)],
+        &[
+            (&id.0, Type::INT8),
+            (&article.as_str(), Type::TEXT),
+            (&ts(at), Type::INT8),
+        ],
     )
     .map_err(q("adding an article to a story"))?;
     Ok(())
@@ -126,12 +137,12 @@ pub(super) fn story_of(
     c: &mut impl GenericClient,
     article: &ArticleId,
 ) -> Result<Option<StoryId>, ErrorKind> {
-    c.query_opt(
+    c.query_typed(
         "SELECT story_id FROM story_articles WHERE article_id = $1
          ORDER BY added, seq LIMIT 1",
-        &[&article.as_str()],
+        &[(&article.as_str(), Type::TEXT)],
     )
-    .and_then(|r| r.map(|r| r.try_get::<_, i64>(0)).transpose())
+    .and_then(|rows| rows.first().map(|r| r.try_get::<_, i64>(0)).transpose())
     .map(|id| id.map(StoryId))
     .map_err(q("finding an article's story"))
 }
