@@ -610,6 +610,21 @@ impl PgCommitGuard<'_> {
             },
         )
     }
+
+    /// Runs `f` on the connection holding the lock. A broken connection is dropped, which
+    /// ends its session and so releases the lock.
+    fn on_lock<T>(&mut self, f: impl FnOnce(&mut Client) -> Result<T, ErrorKind>) -> Result<T> {
+        let Some(client) = self.client.as_mut() else {
+            return Err(self.lost("the connection holding it was lost"));
+        };
+        let out = f(client);
+        if let Err(k) = &out {
+            if client.is_closed() || is_connection_error(k) {
+                self.client = None;
+            }
+        }
+        out.map_err(|k| StoreError::new(&self.store.location, k))
+    }
 }
 
 impl crate::CommitGuard for PgCommitGuard<'_> {
@@ -623,31 +638,11 @@ impl crate::CommitGuard for PgCommitGuard<'_> {
     }
 
     fn commit_article(&mut self, c: &crate::ArticleCommit<'_>) -> Result<crate::CommitOutcome> {
-        let Some(client) = self.client.as_mut() else {
-            return Err(self.lost("the connection holding it was lost"));
-        };
-        let out = commit::run(client, c);
-        self.settle(out)
+        self.on_lock(|client| commit::run(client, c))
     }
 
     fn flush(&mut self) -> Result<()> {
-        let Some(client) = self.client.as_mut() else {
-            return Err(self.lost("the connection holding it was lost"));
-        };
-        let out = commit::flush(client);
-        self.settle(out)
-    }
-}
-
-impl PgCommitGuard<'_> {
-    /// A broken connection is dropped, which ends its session and so releases the lock.
-    fn settle<T>(&mut self, out: Result<T, ErrorKind>) -> Result<T> {
-        if let Err(k) = &out {
-            if self.client.as_ref().is_none_or(Client::is_closed) || is_connection_error(k) {
-                self.client = None;
-            }
-        }
-        out.map_err(|k| StoreError::new(&self.store.location, k))
+        self.on_lock(commit::flush)
     }
 }
 

@@ -425,12 +425,7 @@ fn conventions(cx: &Ctx, w: &mut [Work]) {
 /// extend a content up to the comma.
 fn extend_all(cx: &Ctx, w: &mut [Work]) {
     let continuation = &*CONTINUATION;
-    let mut is_cue = vec![false; cx.lower.len()];
-    for a in w.iter() {
-        for i in a.cue.clone() {
-            is_cue[i] = true;
-        }
-    }
+    let is_cue = cue_mask(cx, w);
     for a in w.iter_mut() {
         extend_to_sentence_end(cx, a, continuation, &is_cue);
     }
@@ -734,13 +729,7 @@ fn leading_that(cx: &Ctx, w: &mut [Work]) {
 /// `Too often, he said, the debate is infected`: a source and cue set off by commas in the
 /// middle of an unquoted sentence split its content in two, both parts the source's.
 fn parenthetical(cx: &Ctx, w: &mut [Work]) {
-    let n = cx.lower.len();
-    let mut is_cue = vec![false; n];
-    for a in w.iter() {
-        for i in a.cue.clone() {
-            is_cue[i] = true;
-        }
-    }
+    let is_cue = cue_mask(cx, w);
     for a in w.iter_mut() {
         if cx.quote[a.cue.start] != 0 || a.source.is_none() {
             continue;
@@ -781,6 +770,17 @@ fn parenthetical(cx: &Ctx, w: &mut [Work]) {
         }
         a.content = vec![left, right];
     }
+}
+
+/// Which tokens are some attribution's cue.
+fn cue_mask(cx: &Ctx, w: &[Work]) -> Vec<bool> {
+    let mut is_cue = vec![false; cx.lower.len()];
+    for a in w {
+        for i in a.cue.clone() {
+            is_cue[i] = true;
+        }
+    }
+    is_cue
 }
 
 /// Each closed quotation's token range (marks included), by region id.
@@ -829,12 +829,7 @@ fn quotes_around_cue(cx: &Ctx, w: &mut [Work]) {
         return;
     }
     let n = cx.lower.len();
-    let mut is_cue = vec![false; n];
-    for a in w.iter() {
-        for i in a.cue.clone() {
-            is_cue[i] = true;
-        }
-    }
+    let is_cue = cue_mask(cx, w);
     for a in w.iter_mut() {
         if cx.quote[a.cue.start] != 0 || a.content.is_empty() {
             continue;
@@ -844,7 +839,8 @@ fn quotes_around_cue(cx: &Ctx, w: &mut [Work]) {
         while l > 0 && c.start - l < 2 && cx.lower[l - 1] == "," {
             l -= 1;
         }
-        // The second quotation opens after a full stop or a comma. After a full stop, the rest of the cue's sentence may be long and hold other cues
+        // The second quotation opens after a full stop or a comma. After a full stop, the
+        // rest of the cue's sentence may be long and hold other cues
         // (`told Reuters when asked if he had met Trump. “B.”`); after a comma the words
         // between must be few and no cue's (`said, adding of Trump, “B.”` is `adding`'s).
         let Some(r) = (c.end..(c.end + MAX_REST).min(n)).find(|&i| cx.quote[i] != 0) else {
