@@ -50,6 +50,10 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(report) => {
             println!("{report}");
+            // Unrounded, for setting the floors of the dev test.
+            for (name, value) in &report.metrics {
+                println!("{name} = {value:.3}");
+            }
             std::process::ExitCode::SUCCESS
         }
         Err(e) => {

@@ -350,29 +350,46 @@ impl Trainer {
         self.step += 1;
     }
 
+    /// The row of feature `f`, added (zeroed) when new.
+    fn row(&mut self, f: u64) -> usize {
+        if let Some(&r) = self.index.get(&f) {
+            return r as usize;
+        }
+        let r = self.index.len();
+        let n = self.n_classes;
+        self.index.insert(f, r as u32);
+        self.weights.resize((r + 1) * n, 0.0);
+        self.totals.resize((r + 1) * n, 0.0);
+        self.stamps.resize((r + 1) * n, self.step);
+        r
+    }
+
+    fn add(&mut self, i: usize, delta: f32) {
+        self.totals[i] += f64::from(self.weights[i]) * (self.step - self.stamps[i]) as f64;
+        self.stamps[i] = self.step;
+        self.weights[i] += delta;
+    }
+
     /// Moves weight from `guess` to `truth` for every feature.
     pub fn update(&mut self, truth: usize, guess: usize, features: &[u64]) {
         if truth == guess {
             return;
         }
         for &f in features {
-            let n = self.n_classes;
-            let row = match self.index.get(&f) {
-                Some(&r) => r as usize,
-                None => {
-                    let r = self.index.len();
-                    self.index.insert(f, r as u32);
-                    self.weights.resize((r + 1) * n, 0.0);
-                    self.totals.resize((r + 1) * n, 0.0);
-                    self.stamps.resize((r + 1) * n, self.step);
-                    r
-                }
-            };
-            for (class, delta) in [(truth, 1.0f32), (guess, -1.0f32)] {
-                let i = row * n + class;
-                self.totals[i] += f64::from(self.weights[i]) * (self.step - self.stamps[i]) as f64;
-                self.stamps[i] = self.step;
-                self.weights[i] += delta;
+            let row = self.row(f) * self.n_classes;
+            self.add(row + truth, 1.0);
+            self.add(row + guess, -1.0);
+        }
+    }
+
+    /// A ranking update for a one-class model: weight moves from the features of the
+    /// candidate the model chose (`bad`) to those of the right one (`good`). Features both
+    /// share cancel out.
+    pub fn update_rank(&mut self, good: &[u64], bad: &[u64]) {
+        for (fs, delta) in [(good, 1.0f32), (bad, -1.0f32)] {
+            for &f in fs {
+                let row = self.row(f) * self.n_classes;
+                self.add(row, delta);
             }
         }
     }

@@ -122,7 +122,7 @@ fn fmix(mut h: u64) -> u64 {
 /// so ("a", "b") and ("b", "a") differ; each template's positions always hold the same kind
 /// of value, so small codes from different closed sets never need to be told apart.
 #[inline]
-fn fx(template: u64, parts: &[u64]) -> u64 {
+pub(super) fn fx(template: u64, parts: &[u64]) -> u64 {
     // The offset keeps template 0 with no parts away from hash 0, which the model's table
     // reserves for empty entries.
     let mut h = (template ^ 0x243f_6a88_85a3_08d3).wrapping_mul(0x9e37_79b9_7f4a_7c15);
@@ -166,10 +166,10 @@ fn shape(doc: &Doc, i: usize) -> u64 {
 pub const SHAPE_COMMA: u64 = 4;
 /// Codes for positions outside the text or sentence, in slots that otherwise hold shapes or
 /// lexicon classes.
-const BOS: u64 = 20;
-const EOS: u64 = 21;
+pub(super) const BOS: u64 = 20;
+pub(super) const EOS: u64 = 21;
 
-fn bits_code(b: u8) -> u64 {
+pub(super) fn bits_code(b: u8) -> u64 {
     // Only the classes that matter for cueing, as a small closed set.
     match (b & VERB != 0, b & NOUN != 0, b & SPEAKER != 0) {
         (true, true, _) => 1,
@@ -191,7 +191,7 @@ pub struct DocView<'a> {
     /// Hashes of the lowercased word, its stem, its UPOS tag ("X" when the tagger did not run)
     /// and its last three characters.
     words: Vec<u64>,
-    stems: Vec<u64>,
+    pub(super) stems: Vec<u64>,
     tags: Vec<u64>,
     suffixes: Vec<u64>,
     h_bos: u64,
@@ -261,12 +261,12 @@ impl<'a> DocView<'a> {
     }
 
     #[inline]
-    fn tag(&self, i: isize) -> u64 {
+    pub(super) fn tag(&self, i: isize) -> u64 {
         self.at(&self.tags, i)
     }
 
     #[inline]
-    fn w(&self, i: isize) -> u64 {
+    pub(super) fn w(&self, i: isize) -> u64 {
         self.at(&self.words, i)
     }
 }
@@ -396,7 +396,7 @@ fn suffix(w: &str, n: usize) -> &str {
 /// Role labels; the last, "K", is only ever history: the cue's own tokens.
 pub const ROLE_LABELS: [&str; 4] = ["O", "S", "C", "K"];
 
-fn dist_bucket(d: usize) -> u64 {
+pub(super) fn dist_bucket(d: usize) -> u64 {
     match d {
         0..=3 => d as u64,
         4..=5 => 4,

@@ -1,6 +1,6 @@
 //! Attribution: who (source) said (cue) what (content).
 //!
-//! Two trained taggers, both greedy averaged perceptrons over hashed features
+//! Two trained taggers and a set of rankers, all averaged perceptrons over hashed features
 //! ([`crate::perceptron`]), trained on PolNeAR by `claimtrail train attribution`:
 //!
 //! 1. the **cue tagger** labels each sentence's tokens B/I/O for cues ("said", "according to",
@@ -12,13 +12,19 @@
 //!    each token source, content or neither. Its features describe the token *relative to this
 //!    cue*: side and distance, commas and other cues in between, whether both sit in the same
 //!    quotation, the cue's head word. That is how a feature model reaches the syntax-like
-//!    structure ("the NP before the verb, the clause after it") without a parser.
+//!    structure ("the NP before the verb, the clause after it") without a parser;
+//! 3. **boundary rankers** ([`bounds`]) then choose each cue's, source's and content's first
+//!    and last token again among nearby candidates, seeing both sides of each boundary, which
+//!    a left-to-right tagger cannot: cues before the role tagger runs (its features read the
+//!    cue), source and content after it. They learn from the taggers' own output on training
+//!    articles the taggers did not see (k-fold).
 //!
 //! Cue first, roles second, because PolNeAR attributions are built around their cue and a
 //! sentence often holds two; labelling roles per cue makes grouping free, where a single
 //! document-wide tag sequence would have to guess which source belongs to which content.
 //! Both passes are linear in the text: one pass per sentence, and per cue a bounded window.
 
+mod bounds;
 mod features;
 mod lexicons;
 mod nesting;
@@ -54,13 +60,21 @@ const RIGHT_STOP_AFTER: usize = 2;
 /// unpruned model on every role (and whole-attribution F1 0.3 higher).
 const PRUNE: f32 = 1.5;
 
-/// The trained attribution model: a cue tagger and a role tagger.
+/// How many folds the training articles are split into to train the boundary rankers on the
+/// taggers' output for articles they did not see.
+const BOUND_FOLDS: usize = 4;
+/// Passes over the boundary rankers' examples.
+const BOUND_EPOCHS: usize = 6;
+
+/// The trained attribution model: a cue tagger, a role tagger and the content boundary
+/// rankers (absent only in the fold models of training).
 pub struct Model {
     cue: Perceptron,
     role: Perceptron,
+    bounds: Option<bounds::Bounds>,
 }
 
-const MAGIC: &[u8; 8] = b"CTATTR01";
+const MAGIC: &[u8; 8] = b"CTATTR02";
 
 impl Model {
     /// The model committed at `crates/text/models/attribution.bin`.
@@ -74,37 +88,79 @@ impl Model {
 
     /// The stored form, dropping features whose weights are all below the given magnitudes.
     pub fn to_bytes_pruned(&self, cue_prune: f32, role_prune: f32) -> Vec<u8> {
-        let cue = self.cue.to_bytes(cue_prune);
-        let role = self.role.to_bytes(role_prune);
-        let mut out = Vec::with_capacity(16 + cue.len() + role.len());
+        let mut parts = vec![self.cue.to_bytes(cue_prune), self.role.to_bytes(role_prune)];
+        if let Some(b) = &self.bounds {
+            for p in [&b.cue, &b.source, &b.content] {
+                parts.push(p.start.to_bytes(0.0));
+                parts.push(p.end.to_bytes(0.0));
+            }
+        }
+        let mut out = Vec::with_capacity(8 + parts.iter().map(|p| 8 + p.len()).sum::<usize>());
         out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&(cue.len() as u64).to_le_bytes());
-        out.extend_from_slice(&cue);
-        out.extend_from_slice(&role);
+        for p in parts {
+            out.extend_from_slice(&(p.len() as u64).to_le_bytes());
+            out.extend_from_slice(&p);
+        }
         out
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelError> {
-        if bytes.len() < 16 || &bytes[..8] != MAGIC {
+        if bytes.len() < 8 || &bytes[..8] != MAGIC {
             return Err(ModelError(
-                "not a claimtrail attribution model (magic mismatch)".into(),
+                "not a claimtrail attribution model of this version (magic mismatch)".into(),
             ));
         }
-        let mut n = [0u8; 8];
-        n.copy_from_slice(&bytes[8..16]);
-        let n = usize::try_from(u64::from_le_bytes(n)).unwrap_or(usize::MAX);
-        let rest = &bytes[16..];
-        if n > rest.len() {
-            return Err(ModelError("attribution model is truncated".into()));
+        let mut rest = &bytes[8..];
+        let mut parts = Vec::with_capacity(4);
+        while !rest.is_empty() {
+            let truncated = || ModelError("attribution model is truncated".into());
+            let head: [u8; 8] = rest
+                .get(..8)
+                .and_then(|h| h.try_into().ok())
+                .ok_or_else(truncated)?;
+            let n = usize::try_from(u64::from_le_bytes(head)).unwrap_or(usize::MAX);
+            let body = rest
+                .get(8..)
+                .and_then(|r| r.get(..n))
+                .ok_or_else(truncated)?;
+            parts.push(Perceptron::from_bytes(body)?);
+            rest = &rest[8 + n..];
         }
-        let cue = Perceptron::from_bytes(&rest[..n])?;
-        let role = Perceptron::from_bytes(&rest[n..])?;
-        if cue.n_classes() != CUE_LABELS.len() || role.n_classes() != ROLE_LABELS.len() - 1 {
+        let Ok(
+            [cue, role, cue_start, cue_end, source_start, source_end, content_start, content_end],
+        ) = <[Perceptron; 8]>::try_from(parts)
+        else {
+            return Err(ModelError(
+                "attribution model should hold eight parts".into(),
+            ));
+        };
+        if cue.n_classes() != CUE_LABELS.len()
+            || role.n_classes() != ROLE_LABELS.len() - 1
+            || [
+                &cue_start,
+                &cue_end,
+                &source_start,
+                &source_end,
+                &content_start,
+                &content_end,
+            ]
+            .iter()
+            .any(|p| p.n_classes() != 1)
+        {
             return Err(ModelError(
                 "attribution model has the wrong number of labels".into(),
             ));
         }
-        Ok(Model { cue, role })
+        let pair = |start, end| bounds::Pair { start, end };
+        Ok(Model {
+            cue,
+            role,
+            bounds: Some(bounds::Bounds {
+                cue: pair(cue_start, cue_end),
+                source: pair(source_start, source_end),
+                content: pair(content_start, content_end),
+            }),
+        })
     }
 
     /// The attributions in `doc` with their meaning: [`Model::predict`]'s spans refined by the
@@ -122,7 +178,10 @@ impl Model {
         // The document view and the cue pass are shared by both role passes: an extra cue
         // changes neither, so only the role tagger runs again.
         let v = DocView::new(doc);
-        let cues = self.find_cues(&v);
+        let mut cues = self.find_cues(&v);
+        if let Some(b) = &self.bounds {
+            b.refine_cues(&v, &mut cues);
+        }
         let first = self.roles(&v, &cues);
         let mut covered = vec![false; doc.tokens.len()];
         for a in &first {
@@ -177,8 +236,27 @@ impl Model {
         cues
     }
 
-    /// The role tagger over each of `cues` (in text order), then one attribution per cue.
+    /// The role tagger over each of `cues` (in text order), its content boundaries ranked
+    /// again, then one attribution per cue.
     fn roles(&self, v: &DocView, cues: &[Range<usize>]) -> Vec<Attribution> {
+        let (marks, mut tagged) = self.tag_windows(v, cues);
+        let mut out = Vec::with_capacity(cues.len());
+        for (k, (cue, (offset, labels))) in cues.iter().zip(&mut tagged).enumerate() {
+            if let Some(b) = &self.bounds {
+                b.refine(v, cue, k, &marks, *offset, labels);
+            }
+            out.push(assemble(v.doc, cue, *offset, labels));
+        }
+        out
+    }
+
+    /// The role tagger's labels over each cue's window: (first token, labels), conflicts
+    /// resolved and holes filled.
+    fn tag_windows(
+        &self,
+        v: &DocView,
+        cues: &[Range<usize>],
+    ) -> (CueMarks, Vec<(usize, Vec<usize>)>) {
         let doc = v.doc;
         let mut feats = Vec::with_capacity(64);
         let mut scores = [0f32; 3];
@@ -198,12 +276,15 @@ impl Model {
             tagged.push((window.start, labels));
         }
         resolve_conflicts(v, cues, &mut tagged);
-        let mut out = Vec::with_capacity(cues.len());
-        for (k, (cue, (offset, labels))) in cues.iter().zip(tagged).enumerate() {
-            let labels = fill_holes(doc, cue, k, &marks, offset, labels);
-            out.push(assemble(doc, cue, offset, &labels));
-        }
-        out
+        let tagged = cues
+            .iter()
+            .zip(tagged)
+            .enumerate()
+            .map(|(k, (cue, (offset, labels)))| {
+                (offset, fill_holes(doc, cue, k, &marks, offset, labels))
+            })
+            .collect();
+        (marks, tagged)
     }
 }
 
@@ -689,6 +770,9 @@ pub struct TrainStats {
     pub role_tokens_in_window: usize,
     pub cue_features: usize,
     pub role_features: usize,
+    /// Examples the boundary rankers learned from: start and end for source, content and
+    /// cue.
+    pub bound_examples: [usize; 6],
 }
 
 /// Token indices covered (mostly) by `spans`.
@@ -760,8 +844,50 @@ pub fn train(docs: &[(Doc, Vec<GoldAttribution>)], config: TrainConfig) -> (Mode
         });
     }
 
+    let all: Vec<usize> = (0..prepared.len()).collect();
     let mut rng = Rng(config.seed | 1);
-    let mut order: Vec<usize> = (0..prepared.len()).collect();
+    let (cue, role) = train_taggers(&prepared, &all, config, &mut rng, Some(&mut stats));
+    // The boundary rankers learn from each fold's output of taggers trained on the others.
+    let mut examples = bounds::Examples::default();
+    for f in 0..BOUND_FOLDS {
+        let rest: Vec<usize> = all
+            .iter()
+            .copied()
+            .filter(|d| d % BOUND_FOLDS != f)
+            .collect();
+        let (cue, role) = train_taggers(&prepared, &rest, config, &mut rng, None);
+        let fold = Model {
+            cue,
+            role,
+            bounds: None,
+        };
+        for td in prepared.iter().skip(f).step_by(BOUND_FOLDS) {
+            fold.bound_examples(td, &mut examples);
+        }
+    }
+    stats.bound_examples = examples.counts();
+    let bounds = examples.train(BOUND_EPOCHS, &mut rng);
+    stats.cue_features = cue.n_features();
+    stats.role_features = role.n_features();
+    (
+        Model {
+            cue,
+            role,
+            bounds: Some(bounds),
+        },
+        stats,
+    )
+}
+
+/// Trains the cue and role taggers on the documents `subset` of `prepared`.
+fn train_taggers(
+    prepared: &[TrainDoc],
+    subset: &[usize],
+    config: TrainConfig,
+    rng: &mut Rng,
+    mut stats: Option<&mut TrainStats>,
+) -> (Perceptron, Perceptron) {
+    let mut order = subset.to_vec();
     let mut feats = Vec::with_capacity(64);
     let mut scores = [0f32; 3];
 
@@ -798,7 +924,7 @@ pub fn train(docs: &[(Doc, Vec<GoldAttribution>)], config: TrainConfig) -> (Mode
             for (k, cue) in td.cues.iter().enumerate() {
                 let w = window(&td.view, cue);
                 let gold = &td.roles[k];
-                if first_epoch {
+                if let (true, Some(stats)) = (first_epoch, stats.as_deref_mut()) {
                     stats.role_tokens += gold.len();
                     stats.role_tokens_in_window +=
                         gold.iter().filter(|(i, _)| w.contains(i)).count();
@@ -826,10 +952,62 @@ pub fn train(docs: &[(Doc, Vec<GoldAttribution>)], config: TrainConfig) -> (Mode
         }
         first_epoch = false;
     }
-    let role = role_trainer.finish();
-    stats.cue_features = cue.n_features();
-    stats.role_features = role.n_features();
-    (Model { cue, role }, stats)
+    (cue, role_trainer.finish())
+}
+
+impl Model {
+    /// Boundary ranker examples from this (fold) model's output on a training document: each
+    /// content run of a cue that matches a gold cue, against the gold content piece it
+    /// overlaps most.
+    fn bound_examples(&self, td: &TrainDoc, examples: &mut bounds::Examples) {
+        let v = &td.view;
+        let cues = self.find_cues(v);
+        for r in bounds::cue_runs(v, &cues) {
+            let mut gold = td.cues.iter().filter(|g| g.start <= r.b && r.a < g.end);
+            if let (Some(g), None) = (gold.next(), gold.next()) {
+                examples.add_cue(v, &r, (g.start, g.end - 1));
+            }
+        }
+        let (marks, tagged) = self.tag_windows(v, &cues);
+        for (k, (cue, (offset, labels))) in cues.iter().zip(&tagged).enumerate() {
+            let Some(g) = td.cues.iter().position(|c| c == cue) else {
+                continue;
+            };
+            for role in [bounds::SOURCE, bounds::CONTENT] {
+                let pieces = gold_pieces(v.doc, &td.roles[g], role);
+                for r in bounds::runs(v, cue, k, &marks, *offset, labels, role) {
+                    let overlap =
+                        |&(a, b): &(usize, usize)| (b.min(r.b) + 1).saturating_sub(a.max(r.a));
+                    if let Some(p) = pieces
+                        .iter()
+                        .filter(|p| overlap(p) > 0)
+                        .max_by_key(|p| (overlap(p), std::cmp::Reverse(p.0)))
+                    {
+                        examples.add(v, cue, &marks, &r, *p);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The gold pieces of `role` among one cue's role labels (token, label), as first and last
+/// token with edge punctuation and quote marks trimmed.
+fn gold_pieces(doc: &Doc, roles: &[(usize, usize)], role: usize) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let edge = |i: usize| {
+        matches!(
+            doc.tokens[i].kind,
+            TokenKind::Punct | TokenKind::Dash | TokenKind::Quote
+        )
+    };
+    for &(i, _) in roles.iter().filter(|&&(i, y)| y == role && !edge(i)) {
+        match out.last_mut() {
+            Some(last) if (last.1 + 1..i).all(edge) => last.1 = i,
+            _ => out.push((i, i)),
+        }
+    }
+    out
 }
 
 fn v_sent(v: &DocView, i: usize) -> u32 {
