@@ -214,13 +214,17 @@ pub fn train_with(dir: &Path, out: &Path, config: TrainConfig) -> Result<Report,
     let mut r = report(
         &format!(
             "attribution trained on {} articles ({} attributions, {} skipped) in {train_secs:.0} s; \
-             {} bytes to {}; role window covers {:.1}% of gold role tokens; dev scores:",
+             {} bytes to {}; role window covers {:.1}% of gold role tokens; boundary rankers \
+             learned from {} cue, {} source and {} content starts; dev scores:",
             articles.len(),
             stats.attributions,
             stats.skipped,
             bytes.len(),
             out.display(),
             100.0 * stats.role_tokens_in_window as f64 / stats.role_tokens.max(1) as f64,
+            stats.bound_examples[4],
+            stats.bound_examples[0],
+            stats.bound_examples[2],
         ),
         &scores,
     );

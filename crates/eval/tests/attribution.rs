@@ -10,12 +10,13 @@
 /// cues 71.0 / 68.8 / 52.6 / 53.3; with a particle after the cue taken into it, quotations on
 /// both sides of the cue, parenthetical cues, intro-clause cues and a leading "that"
 /// 71.0 / 69.1 / 54.0 / 53.7; with the boundary rankers (cue, source and content
-/// boundaries chosen again among nearby tokens) 72.6 / 70.0 / 55.9 / 55.2.
+/// boundaries chosen again among nearby tokens) 72.6 / 70.0 / 55.9 / 55.2; with a stray
+/// content run dropped 72.7 / 70.0 / 56.4 / 55.5.
 const FLOORS: [(&str, f64); 4] = [
-    ("source_exact_f1", 72.6 - 1.0),
+    ("source_exact_f1", 72.7 - 1.0),
     ("cue_exact_f1", 70.0 - 1.0),
-    ("content_exact_f1", 55.9 - 1.0),
-    ("attribution_f1", 55.2 - 1.0),
+    ("content_exact_f1", 56.4 - 1.0),
+    ("attribution_f1", 55.5 - 1.0),
 ];
 
 #[test]

@@ -9,6 +9,10 @@
 //! linear score per candidate (a one-class perceptron trained by ranking updates), the end
 //! kept at or after the chosen start.
 //!
+//! Before that, where the role tagger gave a cue several content runs, a keep-or-drop
+//! classifier removes the stray ones (a noun phrase far from the cue, a quotation that is
+//! another speaker's), always keeping the one it likes best.
+//!
 //! It is trained on the taggers' own output for training articles they did not see (k-fold,
 //! [`super::train`]), so that it learns the mistakes the taggers really make, and what a
 //! right boundary of theirs looks like, rather than boundaries around gold spans.
@@ -40,11 +44,13 @@ pub struct Pair {
     pub end: Perceptron,
 }
 
-/// The trained rankers, by role.
+/// The trained rankers, by role, and the classifier that drops a stray content run.
 pub struct Bounds {
     pub cue: Pair,
     pub source: Pair,
     pub content: Pair,
+    /// Two classes: drop (0) and keep (1).
+    pub keep: Perceptron,
 }
 
 /// A content run of the role tagger's and the room it may move in.
@@ -203,6 +209,55 @@ pub fn cue_end_features(v: &DocView, head: u64, r: &Run, e: usize, out: &mut Vec
         fx(515, &[head, v.w(ei + 1), v.w(ei + 2)]),
         fx(516, &[off, v.w(ei + 1), v.w(ei + 2)]),
         fx(517, &[head, v.w(ei - 1), v.w(ei)]),
+    ]);
+}
+
+/// Tokens between a run and its cue.
+fn gap(c: &CueContext, r: &Run) -> usize {
+    if r.right {
+        r.a.saturating_sub(c.end)
+    } else {
+        c.start.saturating_sub(r.b + 1)
+    }
+}
+
+/// Features of content run `r`, one of the several runs `all` the role tagger gave its cue,
+/// for the model that keeps or drops it: "His views were echoed by ... Clinton's tax plans"
+/// has one content, not two.
+pub fn keep_features(v: &DocView, c: &CueContext, r: &Run, all: &[Run], out: &mut Vec<u64>) {
+    out.clear();
+    let side = if r.right { 2 } else { 1 };
+    let len = |o: &Run| o.b + 1 - o.a;
+    let longest = u64::from(all.iter().all(|o| len(o) <= len(r)));
+    let nearest = u64::from(all.iter().all(|o| gap(c, o) >= gap(c, r)));
+    let same_side = u64::from(all.iter().filter(|o| o.right == r.right).count() > 1);
+    let srel = match v.sent_of[r.a] as i64 - c.sent as i64 {
+        0 => 0,
+        -1 => 1,
+        1 => 2,
+        _ => 3,
+    };
+    let quoted = u64::from(v.quote[r.a] != 0 && v.quote[r.a] == v.quote[r.b]);
+    let with_cue = u64::from(c.quote != 0 && c.quote == v.quote[r.a]);
+    let d = dist_bucket(gap(c, r));
+    let l = dist_bucket(len(r));
+    let (ai, bi) = (r.a as isize, r.b as isize);
+    out.extend_from_slice(&[
+        fx(600, &[side]),
+        fx(601, &[side, d]),
+        fx(602, &[side, l]),
+        fx(603, &[side, longest, nearest]),
+        fx(604, &[side, same_side, longest]),
+        fx(605, &[side, srel, quoted]),
+        fx(606, &[side, quoted, with_cue]),
+        fx(607, &[side, v.w(ai)]),
+        fx(608, &[side, v.w(ai - 1)]),
+        fx(609, &[side, v.tag(ai), l]),
+        fx(610, &[side, v.tag(bi + 1)]),
+        fx(611, &[side, c.head, nearest]),
+        fx(612, &[side, d, l, longest]),
+        fx(613, &[side, shape_at(v, ai - 1), shape_at(v, bi + 1)]),
+        fx(614, &[side, (all.len().min(4)) as u64, nearest]),
     ]);
 }
 
@@ -438,8 +493,37 @@ impl Bounds {
     ) {
         let c = CueContext::new(v, cue.start, cue.end);
         let mut buf = Vec::with_capacity(32);
+        let mut content = runs(v, cue, k, marks, offset, labels, CONTENT);
+        if content.len() > 1 {
+            let mut scores = [0f32; 2];
+            let margins: Vec<f32> = content
+                .iter()
+                .map(|r| {
+                    keep_features(v, &c, r, &content, &mut buf);
+                    self.keep.score_into(&buf, &mut scores);
+                    scores[1] - scores[0]
+                })
+                .collect();
+            // Never all of them: the run the model likes best stays.
+            let top = margins
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map_or(0, |(i, _)| i);
+            let mut i = 0;
+            content.retain(|r| {
+                let keep = i == top || margins[i] >= 0.0;
+                i += 1;
+                if !keep {
+                    for t in r.raw.clone() {
+                        labels[t - offset] = 0;
+                    }
+                }
+                keep
+            });
+        }
         let mut all = runs(v, cue, k, marks, offset, labels, SOURCE);
-        all.extend(runs(v, cue, k, marks, offset, labels, CONTENT));
+        all.extend(content);
         for r in all {
             let pair = if r.role == SOURCE {
                 &self.source
@@ -485,6 +569,8 @@ struct Example {
 pub struct Examples {
     start: [Vec<Example>; 3],
     end: [Vec<Example>; 3],
+    /// Content runs of cues with several: features, and whether a gold content overlaps it.
+    keep: Vec<(Vec<u64>, bool)>,
 }
 
 impl Examples {
@@ -508,6 +594,14 @@ impl Examples {
             |s, out| start_features(v, &c, r, s, out),
             |e, out| end_features(v, &c, marks, r, e, out),
         );
+    }
+
+    /// Adds a keep-or-drop example for content run `r` among its cue's runs `all`.
+    pub fn add_keep(&mut self, v: &DocView, cue: &Range<usize>, r: &Run, all: &[Run], keep: bool) {
+        let c = CueContext::new(v, cue.start, cue.end);
+        let mut buf = Vec::new();
+        keep_features(v, &c, r, all, &mut buf);
+        self.keep.push((buf, keep));
     }
 
     /// Adds the examples of a cue run whose right boundaries are `gold`.
@@ -586,10 +680,24 @@ impl Examples {
         let source = pair(ss, se);
         let content = pair(cs, ce);
         let cue = pair(ks, ke);
+        let mut t = Trainer::new(2);
+        let mut order: Vec<usize> = (0..self.keep.len()).collect();
+        let mut scores = [0f32; 2];
+        for _ in 0..epochs {
+            rng.shuffle(&mut order);
+            for &x in &order {
+                let (f, truth) = &self.keep[x];
+                let guess = t.predict(f, &mut scores);
+                t.update(usize::from(*truth), guess, f);
+                t.tick();
+            }
+        }
+        let keep = t.finish();
         Bounds {
             cue,
             source,
             content,
+            keep,
         }
     }
 
@@ -666,7 +774,14 @@ mod tests {
             ex.start[1].push(Example { feats, gold: k % 3 });
         }
         assert_eq!(ex.counts(), [0, 0, 20, 0, 0, 0]);
+        for k in 0..20 {
+            ex.keep
+                .push((vec![if k % 2 == 0 { good } else { bad }], k % 2 == 0));
+        }
         let b = ex.train(3, &mut Rng(7));
+        let mut two = [0f32; 2];
+        assert_eq!(b.keep.predict(&[good], &mut two), 1);
+        assert_eq!(b.keep.predict(&[bad], &mut two), 0);
         let mut score = [0f32];
         b.content.start.score_into(&[good], &mut score);
         let g = score[0];

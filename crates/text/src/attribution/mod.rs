@@ -16,8 +16,9 @@
 //! 3. **boundary rankers** ([`bounds`]) then choose each cue's, source's and content's first
 //!    and last token again among nearby candidates, seeing both sides of each boundary, which
 //!    a left-to-right tagger cannot: cues before the role tagger runs (its features read the
-//!    cue), source and content after it. They learn from the taggers' own output on training
-//!    articles the taggers did not see (k-fold).
+//!    cue), source and content after it; where the role tagger gave a cue several content
+//!    runs, a classifier first drops the stray ones. They learn from the taggers' own output
+//!    on training articles the taggers did not see (k-fold).
 //!
 //! Cue first, roles second, because PolNeAR attributions are built around their cue and a
 //! sentence often holds two; labelling roles per cue makes grouping free, where a single
@@ -94,6 +95,7 @@ impl Model {
                 parts.push(p.start.to_bytes(0.0));
                 parts.push(p.end.to_bytes(0.0));
             }
+            parts.push(b.keep.to_bytes(0.0));
         }
         let mut out = Vec::with_capacity(8 + parts.iter().map(|p| 8 + p.len()).sum::<usize>());
         out.extend_from_slice(MAGIC);
@@ -127,11 +129,11 @@ impl Model {
             rest = &rest[8 + n..];
         }
         let Ok(
-            [cue, role, cue_start, cue_end, source_start, source_end, content_start, content_end],
-        ) = <[Perceptron; 8]>::try_from(parts)
+            [cue, role, cue_start, cue_end, source_start, source_end, content_start, content_end, keep],
+        ) = <[Perceptron; 9]>::try_from(parts)
         else {
             return Err(ModelError(
-                "attribution model should hold eight parts".into(),
+                "attribution model should hold nine parts".into(),
             ));
         };
         if cue.n_classes() != CUE_LABELS.len()
@@ -146,6 +148,7 @@ impl Model {
             ]
             .iter()
             .any(|p| p.n_classes() != 1)
+            || keep.n_classes() != 2
         {
             return Err(ModelError(
                 "attribution model has the wrong number of labels".into(),
@@ -159,6 +162,7 @@ impl Model {
                 cue: pair(cue_start, cue_end),
                 source: pair(source_start, source_end),
                 content: pair(content_start, content_end),
+                keep,
             }),
         })
     }
@@ -973,6 +977,14 @@ impl Model {
             let Some(g) = td.cues.iter().position(|c| c == cue) else {
                 continue;
             };
+            let content = bounds::runs(v, cue, k, &marks, *offset, labels, bounds::CONTENT);
+            let gold_content = gold_pieces(v.doc, &td.roles[g], bounds::CONTENT);
+            if content.len() > 1 {
+                for r in &content {
+                    let keep = gold_content.iter().any(|&(a, b)| a <= r.b && r.a <= b);
+                    examples.add_keep(v, cue, r, &content, keep);
+                }
+            }
             for role in [bounds::SOURCE, bounds::CONTENT] {
                 let pieces = gold_pieces(v.doc, &td.roles[g], role);
                 for r in bounds::runs(v, cue, k, &marks, *offset, labels, role) {
