@@ -215,7 +215,8 @@ pub fn train_with(dir: &Path, out: &Path, config: TrainConfig) -> Result<Report,
         &format!(
             "attribution trained on {} articles ({} attributions, {} skipped) in {train_secs:.0} s; \
              {} bytes to {}; role window covers {:.1}% of gold role tokens; boundary rankers \
-             learned from {} cue, {} source and {} content starts; dev scores:",
+             learned from {} cue, {} source and {} content starts; the cue filter passes {:.1}% of \
+             tokens; dev scores:",
             articles.len(),
             stats.attributions,
             stats.skipped,
@@ -225,6 +226,7 @@ pub fn train_with(dir: &Path, out: &Path, config: TrainConfig) -> Result<Report,
             stats.bound_examples[4],
             stats.bound_examples[0],
             stats.bound_examples[2],
+            100.0 * stats.filter_pass,
         ),
         &scores,
     );

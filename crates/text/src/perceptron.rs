@@ -215,19 +215,7 @@ impl Perceptron {
     /// all below `prune` in absolute value are dropped.
     pub fn to_bytes(&self, prune: f32) -> Vec<u8> {
         let n = self.n_classes;
-        let stride = self.stride();
-        let mut rows: Vec<&[i16]> = self
-            .table
-            .chunks_exact(stride)
-            .filter(|r| Self::row_key(r) != 0)
-            .map(|r| &r[..KEY_WORDS + n])
-            .filter(|r| {
-                r[KEY_WORDS..]
-                    .iter()
-                    .any(|&w| f32::from(w).abs() * self.scale >= prune)
-            })
-            .collect();
-        rows.sort_unstable_by_key(|r| Self::row_key(r));
+        let rows = self.kept_rows(prune);
         let mut out = Vec::with_capacity(20 + rows.len() * (8 + 2 * n));
         out.extend_from_slice(Self::MAGIC);
         out.extend_from_slice(&(n as u32).to_le_bytes());
@@ -240,6 +228,34 @@ impl Perceptron {
             }
         }
         out
+    }
+
+    /// The rows (key and weights) with some weight of at least `prune`, in key order.
+    fn kept_rows(&self, prune: f32) -> Vec<&[i16]> {
+        let n = self.n_classes;
+        let mut rows: Vec<&[i16]> = self
+            .table
+            .chunks_exact(self.stride())
+            .filter(|r| Self::row_key(r) != 0)
+            .map(|r| &r[..KEY_WORDS + n])
+            .filter(|r| {
+                r[KEY_WORDS..]
+                    .iter()
+                    .any(|&w| f32::from(w).abs() * self.scale >= prune)
+            })
+            .collect();
+        rows.sort_unstable_by_key(|r| Self::row_key(r));
+        rows
+    }
+
+    /// The model as [`Perceptron::to_bytes`] with the same `prune` stores it.
+    pub fn pruned(&self, prune: f32) -> Perceptron {
+        let rows: Vec<(u64, Vec<i16>)> = self
+            .kept_rows(prune)
+            .into_iter()
+            .map(|r| (Self::row_key(r), r[KEY_WORDS..].to_vec()))
+            .collect();
+        Perceptron::from_rows(self.n_classes, self.scale, rows.into_iter())
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Perceptron, ModelError> {
@@ -450,6 +466,12 @@ mod tests {
         for (f, y) in &data {
             assert_eq!(m2.predict(f, &mut scores), *y);
         }
+        // Pruned in memory is pruned as stored; pruning everything leaves a model of zeros.
+        for prune in [0.0, 0.5, 1e9] {
+            let stored = Perceptron::from_bytes(&m.to_bytes(prune)).expect("round trip");
+            assert_eq!(m.pruned(prune).to_bytes(0.0), stored.to_bytes(0.0));
+        }
+        assert_eq!(m.pruned(1e9).n_features(), 0);
         assert!(Perceptron::from_bytes(b"garbage").is_err());
         let mut cut = m.to_bytes(0.0);
         cut.pop();

@@ -383,6 +383,32 @@ pub fn cue_features(
     ]);
 }
 
+/// Features of token `i` for the cue filter: a few of the cue tagger's, enough to tell the
+/// many tokens that are no cue from the few that may be.
+pub fn cue_filter_features(v: &DocView, i: usize, out: &mut Vec<u64>) {
+    out.clear();
+    let ii = i as isize;
+    let lp = if v.lex[i] & PHRASE_START != 0 {
+        1
+    } else if v.lex[i] & IN_PHRASE != 0 {
+        2
+    } else {
+        3
+    };
+    out.extend_from_slice(&[
+        fx(40, &[]),
+        fx(41, &[v.w(ii)]),
+        fx(42, &[v.stems[i]]),
+        fx(43, &[bits_code(v.lex[i]), lp]),
+        fx(44, &[v.tag(ii)]),
+        fx(45, &[v.w(ii - 1), v.w(ii)]),
+        fx(46, &[v.w(ii), v.w(ii + 1)]),
+        fx(47, &[v.tag(ii), v.tag(ii + 1)]),
+        fx(48, &[v.suffixes[i]]),
+        fx(49, &[v.tag(ii - 1), v.tag(ii)]),
+    ]);
+}
+
 fn suffix(w: &str, n: usize) -> &str {
     let k = w
         .char_indices()
