@@ -528,6 +528,15 @@ pub fn split_sentences(text: &str, tokens: &[Token]) -> Vec<Sentence> {
     out
 }
 
+/// A document with tokens and sentences only, for the unit tests of later layers.
+#[cfg(test)]
+pub(crate) fn test_doc(text: &str) -> crate::doc::Doc {
+    let mut d = crate::doc::Doc::new(text, None);
+    d.tokens = tokenize(text);
+    d.sentences = split_sentences(text, &d.tokens);
+    d
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

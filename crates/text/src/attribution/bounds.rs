@@ -717,14 +717,8 @@ mod tests {
     use super::*;
     use crate::doc::Doc;
     use crate::perceptron::{feature, Rng};
-    use crate::tokenize;
 
-    fn doc(text: &str) -> Doc {
-        let mut d = Doc::new(text, None);
-        d.tokens = tokenize::tokenize(text);
-        d.sentences = tokenize::split_sentences(text, &d.tokens);
-        d
-    }
+    use crate::tokenize::test_doc as doc;
 
     fn token(d: &Doc, s: &str) -> usize {
         (0..d.tokens.len())

@@ -1149,9 +1149,7 @@ mod tests {
 
     /// A document with the layers the model reads, as the pipeline makes it.
     fn doc(text: &str) -> Doc {
-        let mut d = Doc::new(text, None);
-        d.tokens = tokenize::tokenize(text);
-        d.sentences = tokenize::split_sentences(text, &d.tokens);
+        let mut d = tokenize::test_doc(text);
         crate::pos::Tagger::embedded()
             .expect("pos model loads")
             .apply(&mut d);

@@ -109,14 +109,8 @@ pub fn regions(doc: &Doc) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tokenize;
 
-    fn doc(text: &str) -> Doc {
-        let mut d = Doc::new(text, None);
-        d.tokens = tokenize::tokenize(text);
-        d.sentences = tokenize::split_sentences(text, &d.tokens);
-        d
-    }
+    use crate::tokenize::test_doc as doc;
 
     fn quoted(text: &str) -> Vec<String> {
         let d = doc(text);
