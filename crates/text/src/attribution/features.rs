@@ -205,7 +205,12 @@ impl<'a> DocView<'a> {
             .map(|i| {
                 let s = doc.token_text(i);
                 // Apostrophe styles differ between publishers; one form keeps "’s" == "'s".
-                s.to_lowercase().replace('’', "'")
+                let lower = s.to_lowercase();
+                if lower.contains('’') {
+                    lower.replace('’', "'")
+                } else {
+                    lower
+                }
             })
             .collect();
         let mut lex: Vec<u8> = lower.iter().map(|w| lexicon_bits(w)).collect();

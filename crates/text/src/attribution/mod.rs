@@ -1205,6 +1205,37 @@ mod tests {
     }
 
     #[test]
+    fn the_cue_filter_only_stops_a_cue_from_starting() {
+        let d = doc("Officials said on Monday that the talks had failed.");
+        let v = DocView::new(&d);
+        let range = 0..d.tokens.len();
+        let mut feats = Vec::new();
+        let mut asked = Vec::new();
+        // A tagger that starts a cue at token 1 and continues it over token 2, behind a filter
+        // that turns every token away.
+        let labels = tag_cues(
+            &v,
+            &range,
+            |i| {
+                asked.push(i);
+                i != 1
+            },
+            |i, _| match i {
+                1 => 1,
+                2 => 2,
+                _ => 0,
+            },
+            &mut feats,
+        );
+        assert_eq!(&labels[..4], &[0, 1, 2, 0]);
+        // The tagger alone decides whether a cue goes on (tokens 2 and 3); after that the
+        // filter is asked again.
+        assert!(!asked.contains(&2) && !asked.contains(&3));
+        assert!(asked.contains(&4));
+        assert_eq!(cue_runs(&labels, 0), vec![1..3]);
+    }
+
+    #[test]
     fn odd_quoting_never_panics() {
         let m = Model::embedded().expect("embedded model loads");
         let mut text = String::from("He said “this opens and never closes.\n\n");
