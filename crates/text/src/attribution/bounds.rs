@@ -74,7 +74,7 @@ pub struct Run {
 }
 
 /// Tokens that exact match ignores at a span's edge.
-fn edge(doc: &crate::doc::Doc, i: usize) -> bool {
+pub fn edge(doc: &crate::doc::Doc, i: usize) -> bool {
     matches!(
         doc.tokens[i].kind,
         TokenKind::Punct | TokenKind::Dash | TokenKind::Quote

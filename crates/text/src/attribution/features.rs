@@ -169,6 +169,17 @@ pub const SHAPE_COMMA: u64 = 4;
 pub(super) const BOS: u64 = 20;
 pub(super) const EOS: u64 = 21;
 
+/// Where a token sits in a lexicon phrase: first word, later word, or none.
+fn phrase_code(b: u8) -> u64 {
+    if b & PHRASE_START != 0 {
+        1
+    } else if b & IN_PHRASE != 0 {
+        2
+    } else {
+        3
+    }
+}
+
 pub(super) fn bits_code(b: u8) -> u64 {
     // Only the classes that matter for cueing, as a small closed set.
     match (b & VERB != 0, b & NOUN != 0, b & SPEAKER != 0) {
@@ -304,13 +315,7 @@ pub fn cue_features(
     let wp1 = v.w(ii + 1);
     let stem = v.stems[i];
     let lx = bits_code(v.lex[i]);
-    let lp = if v.lex[i] & PHRASE_START != 0 {
-        1
-    } else if v.lex[i] & IN_PHRASE != 0 {
-        2
-    } else {
-        3
-    };
+    let lp = phrase_code(v.lex[i]);
     let (l1, l2) = (p1 as u64, p2 as u64);
     let q = u64::from(v.quote[i] != 0);
     let lx_at = |k: usize| {
@@ -393,13 +398,7 @@ pub fn cue_features(
 pub fn cue_filter_features(v: &DocView, i: usize, out: &mut Vec<u64>) {
     out.clear();
     let ii = i as isize;
-    let lp = if v.lex[i] & PHRASE_START != 0 {
-        1
-    } else if v.lex[i] & IN_PHRASE != 0 {
-        2
-    } else {
-        3
-    };
+    let lp = phrase_code(v.lex[i]);
     out.extend_from_slice(&[
         fx(40, &[]),
         fx(41, &[v.w(ii)]),

@@ -945,19 +945,23 @@ fn train_filter(
     let mut order: Vec<usize> = (0..prepared.len()).collect();
     let mut feats = Vec::with_capacity(16);
     let mut two = [0f32; 2];
-    let tokens = |td: &TrainDoc| {
-        let doc = td.view.doc;
-        doc.sentences
-            .iter()
-            .filter(|s| !doc.in_boilerplate(s.span))
-            .flat_map(|s| s.tokens.clone())
-            .collect::<Vec<usize>>()
-    };
+    // The tokens the cue tagger sees: those outside boilerplate.
+    let tokens: Vec<Vec<usize>> = prepared
+        .iter()
+        .map(|td| {
+            let doc = td.view.doc;
+            doc.sentences
+                .iter()
+                .filter(|s| !doc.in_boilerplate(s.span))
+                .flat_map(|s| s.tokens.clone())
+                .collect()
+        })
+        .collect();
     for _ in 0..config.cue_epochs {
         rng.shuffle(&mut order);
         for &d in &order {
             let td = &prepared[d];
-            for i in tokens(td) {
+            for &i in &tokens[d] {
                 cue_filter_features(&td.view, i, &mut feats);
                 let guess = trainer.predict(&feats, &mut two);
                 trainer.update(usize::from(td.cue_labels[i] != 0), guess, &feats);
@@ -967,34 +971,27 @@ fn train_filter(
     }
     // The threshold is set on the filter as it will be stored, pruned.
     let filter = trainer.finish().pruned(PRUNE);
-    let mut margins = Vec::new();
-    let mut all = 0usize;
-    for td in prepared {
-        for i in tokens(td) {
+    let mut all = Vec::new();
+    let mut starts = Vec::new();
+    for (td, tokens) in prepared.iter().zip(&tokens) {
+        for &i in tokens {
             cue_filter_features(&td.view, i, &mut feats);
             filter.score_into(&feats, &mut two);
             let m = two[1] - two[0];
+            all.push(m);
             // Only a cue's first token meets the filter: the tagger labels the rest of a
             // cue it has begun whatever the filter says.
             if td.cue_labels[i] == 1 {
-                margins.push(m);
+                starts.push(m);
             }
-            all += 1;
         }
     }
-    margins.sort_by(f32::total_cmp);
-    let k = (margins.len() as f64 * FILTER_LOSS) as usize;
+    starts.sort_by(f32::total_cmp);
+    let k = (starts.len() as f64 * FILTER_LOSS) as usize;
     // With no cue tokens at all, nothing is filtered.
-    let threshold = margins.get(k).copied().unwrap_or(f32::MIN);
-    let mut kept = 0usize;
-    for td in prepared {
-        for i in tokens(td) {
-            cue_filter_features(&td.view, i, &mut feats);
-            filter.score_into(&feats, &mut two);
-            kept += usize::from(two[1] - two[0] >= threshold);
-        }
-    }
-    stats.filter_pass = kept as f64 / all.max(1) as f64;
+    let threshold = starts.get(k).copied().unwrap_or(f32::MIN);
+    let kept = all.iter().filter(|&&m| m >= threshold).count();
+    stats.filter_pass = kept as f64 / all.len().max(1) as f64;
     (filter, threshold)
 }
 
@@ -1101,9 +1098,10 @@ impl Model {
                     examples.add_keep(v, cue, r, &content, keep);
                 }
             }
-            for role in [bounds::SOURCE, bounds::CONTENT] {
-                let pieces = gold_pieces(v.doc, &td.roles[g], role);
-                for r in bounds::runs(v, cue, k, &marks, *offset, labels, role) {
+            let sources = bounds::runs(v, cue, k, &marks, *offset, labels, bounds::SOURCE);
+            let source_gold = gold_pieces(v.doc, &td.roles[g], bounds::SOURCE);
+            for (runs, pieces) in [(sources, source_gold), (content, gold_content)] {
+                for r in runs {
                     let overlap =
                         |&(a, b): &(usize, usize)| (b.min(r.b) + 1).saturating_sub(a.max(r.a));
                     if let Some(p) = pieces
@@ -1123,12 +1121,7 @@ impl Model {
 /// token with edge punctuation and quote marks trimmed.
 fn gold_pieces(doc: &Doc, roles: &[(usize, usize)], role: usize) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::new();
-    let edge = |i: usize| {
-        matches!(
-            doc.tokens[i].kind,
-            TokenKind::Punct | TokenKind::Dash | TokenKind::Quote
-        )
-    };
+    let edge = |i: usize| bounds::edge(doc, i);
     for &(i, _) in roles.iter().filter(|&&(i, y)| y == role && !edge(i)) {
         match out.last_mut() {
             Some(last) if (last.1 + 1..i).all(edge) => last.1 = i,
