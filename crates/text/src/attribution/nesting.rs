@@ -43,6 +43,17 @@ pub fn link(cx: &Ctx, w: &mut [Work]) {
         if w[b].source.as_ref().is_some_and(|s| s.start < w[a].cue.end) {
             continue;
         }
+        // "When Patriot signaled that it would sell, Mr. Barrett said, ...": a speaker after
+        // a comma, with content of its own after the cue, opens the main clause; the earlier
+        // cue's content ends at the comma.
+        let own_content = w[b].content.iter().any(|r| r.start >= w[b].cue.end);
+        if own_content && anchor > 0 && cx.lower[anchor - 1] == "," {
+            let r = &mut w[a].content[p];
+            if r.start < anchor - 1 {
+                r.end = r.end.min(anchor - 1);
+            }
+            continue;
+        }
         let sent_end = cx.sentence(w[b].cue.start).end;
         let mut end = w[b].cue.end;
         for r in &w[b].content {

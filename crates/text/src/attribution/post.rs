@@ -1033,6 +1033,33 @@ mod tests {
     }
 
     #[test]
+    fn a_speaker_after_a_comma_opens_the_main_clause_and_is_not_nested() {
+        let d = analyze(
+            "When the minister announced that the mine would close, Mr. Barrett said, \
+             “We were floored.”\n\
+             The agency reported that the minister said the mine would close.",
+        );
+        let said = find(&d, "said");
+        assert_eq!(said.nested_in, None);
+        assert_eq!(said.source.map(|s| d.slice(s)), Some("Mr. Barrett"));
+        let announced = find(&d, "announced");
+        let content: Vec<&str> = announced.content.iter().map(|c| d.slice(*c)).collect();
+        assert!(!content.concat().contains("Barrett"), "{content:?}");
+        // Without the comma the reported speech stays inside the report.
+        let atts = d.attributions.as_deref().unwrap_or(&[]);
+        let reported = atts
+            .iter()
+            .position(|a| d.slice(a.cue) == "reported")
+            .expect("the report is found");
+        let inner = atts
+            .iter()
+            .filter(|a| d.slice(a.cue) == "said")
+            .nth(1)
+            .expect("the inner statement is found");
+        assert_eq!(inner.nested_in, Some(reported));
+    }
+
+    #[test]
     fn the_north_is_an_alias_once_north_korea_was_named() {
         let d = analyze(
             "North Korea fired two missiles on Monday, officials in Seoul said.\n\
