@@ -71,7 +71,55 @@ fn pipeline_without(names: &[&str]) -> Option<Pipeline> {
     Pipeline::from_components(components).ok()
 }
 
+/// Texts of `n` paragraphs whose quoting is broken on purpose: a quotation opened and never
+/// closed, continued paragraph after paragraph; stray marks of every kind; quotes opened inside
+/// quotes and never closed.
+fn odd_quoting(n: usize) -> [(&'static str, String); 3] {
+    let mut open = String::from("He said “this opens and never closes.\n\n");
+    let mut stray = String::new();
+    let mut nested = String::new();
+    for i in 0..n {
+        open.push_str(&format!(
+            "“More words in paragraph {i}, the officials said, and more of them here.\n\n"
+        ));
+        stray.push_str(&format!(
+            "Paragraph {i}, she said, \"and more « quotes ‘ here” '' `` » ».\n\n"
+        ));
+        nested.push_str(&format!(
+            "“He told me ‘that « they said \"paragraph {i} was fine, he added.\n\n"
+        ));
+    }
+    [
+        ("quote never closed", open),
+        ("stray marks", stray),
+        ("nested, unclosed", nested),
+    ]
+}
+
+/// Milliseconds per paragraph of the full pipeline on [`odd_quoting`] texts of growing size: a
+/// flat figure as the text grows tenfold is linear time.
+fn odd_quoting_scaling(pipeline: &Pipeline) {
+    println!("odd quoting, full pipeline, ms per paragraph by paragraphs in the text:");
+    let sizes = [100, 1000, 5000];
+    for (k, (name, _)) in odd_quoting(1).iter().enumerate() {
+        let mut line = format!("  {name:<20}");
+        for &n in &sizes {
+            let text = &odd_quoting(n)[k].1;
+            let start = Instant::now();
+            let doc = pipeline.analyze(text, None);
+            std::hint::black_box(doc.tokens.len());
+            let ms = 1000.0 * start.elapsed().as_secs_f64() / n as f64;
+            line.push_str(&format!(" {n:>5}: {ms:>6.3}"));
+        }
+        println!("{line}");
+    }
+}
+
 fn main() {
+    if let Ok(p) = Pipeline::new() {
+        let _ = p.analyze("Warm up on Monday, officials said.", None);
+        odd_quoting_scaling(&p);
+    }
     let Some(data) = eval::shared_data_dir() else {
         return;
     };

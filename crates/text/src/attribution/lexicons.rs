@@ -58,6 +58,7 @@ pub struct Lexicons {
     pub platforms: Phrases<()>,
     pub audiences: Phrases<()>,
     pub strong_cues: HashSet<String>,
+    pub interjection_cues: HashSet<String>,
     pub addressee_cues: HashSet<String>,
     /// Wire agencies: alias (lowercased, as phrase) to canonical name.
     pub agencies: Phrases<String>,
@@ -141,6 +142,7 @@ pub static LEXICONS: LazyLock<Lexicons> = LazyLock::new(|| {
         platforms: unit(section(&chan, "platform")),
         audiences: unit(section(&chan, "audience")),
         strong_cues: set(section(&cues, "strong")),
+        interjection_cues: set(section(&cues, "interjection")),
         addressee_cues: set(section(&cues, "addressee")),
         agencies: Phrases::new(agencies),
     }

@@ -226,7 +226,8 @@ impl Model {
                 }
             }
         }
-        let extra = strong_cues(doc, &covered);
+        let mut extra = strong_cues(doc, &covered);
+        extra.extend(interjected_cues(doc, &v.quote, &covered));
         let mut out = if extra.is_empty() {
             first
         } else {
@@ -323,6 +324,73 @@ impl Model {
             .collect();
         (marks, tagged)
     }
+}
+
+/// The most tokens a subject set off by commas may have ("“..., the Russian ambassador said,").
+const MAX_INTERJECTED_SUBJECT: usize = 6;
+
+/// Verbs of `[interjection]` in the cue lexicon that sit, with their subject, between a comma
+/// and a comma or the sentence's end inside one quotation, and that no attribution covers:
+/// "“The plan, he said, will fail." with the closing quote mark lost before "he". The taggers
+/// learned that a cue is rarely quoted, so without this a stray quote mark hides every
+/// attribution of its paragraph, and a paragraph-opening quote mark carries it on.
+fn interjected_cues(doc: &Doc, quote: &[u32], covered: &[bool]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let Some(tags) = doc.tags.as_deref() else {
+        return out;
+    };
+    let verbs = &lexicons::LEXICONS.interjection_cues;
+    let comma = |i: usize| doc.token_text(i) == ",";
+    for s in &doc.sentences {
+        if doc.in_boilerplate(s.span) {
+            continue;
+        }
+        let toks = s.tokens.clone();
+        for i in toks.clone() {
+            let q = quote.get(i).copied().unwrap_or(0);
+            if q == 0
+                || covered.get(i).copied().unwrap_or(true)
+                || tags.get(i) != Some(&crate::doc::Upos::VERB)
+                || !verbs.contains(&doc.token_text(i).to_lowercase())
+            {
+                continue;
+            }
+            // After the verb: a comma, or the sentence's closing punctuation.
+            let after_ok = match i + 1 {
+                j if j < toks.end => {
+                    comma(j) || (j + 1 == toks.end && doc.tokens[j].kind == TokenKind::Punct)
+                }
+                _ => false,
+            };
+            // Before it: a short subject with a noun or pronoun and no verb, after a comma.
+            let mut j = i;
+            let mut noun = false;
+            let mut ok = false;
+            while j > toks.start && i - j < MAX_INTERJECTED_SUBJECT + 1 {
+                j -= 1;
+                if comma(j) {
+                    ok = noun && j + 1 < i;
+                    break;
+                }
+                match tags.get(j) {
+                    Some(
+                        crate::doc::Upos::NOUN | crate::doc::Upos::PROPN | crate::doc::Upos::PRON,
+                    ) => noun = true,
+                    Some(crate::doc::Upos::VERB | crate::doc::Upos::AUX) => break,
+                    _ => {}
+                }
+                if quote.get(j).copied().unwrap_or(0) != q
+                    || covered.get(j).copied().unwrap_or(true)
+                {
+                    break;
+                }
+            }
+            if after_ok && ok {
+                out.push(i..i + 1);
+            }
+        }
+    }
+    out
 }
 
 /// The verbs of `[strong]` in the cue lexicon that no attribution covers, read by the tagger
@@ -1226,6 +1294,50 @@ mod tests {
         assert!(!asked.contains(&2) && !asked.contains(&3));
         assert!(asked.contains(&4));
         assert_eq!(cue_runs(&labels, 0), vec![1..3]);
+    }
+
+    /// Attributions with cue "said" in paragraphs after the first, and the furthest paragraph
+    /// any attribution's source or content reaches beyond its cue's.
+    fn said_per_paragraph(m: &Model, text: &str) -> (usize, usize) {
+        let d = doc(text);
+        let paragraph = |at: usize| d.text[..at].matches("\n\n").count();
+        let (mut said, mut reach) = (0, 0);
+        for a in m.analyze(&d) {
+            let p = paragraph(a.cue.start);
+            for s in a.content.iter().chain(a.source.iter()) {
+                reach = reach.max(paragraph(s.end).saturating_sub(p));
+            }
+            said += usize::from(p > 0 && &d.text[a.cue.start..a.cue.end] == "said");
+        }
+        (said, reach)
+    }
+
+    #[test]
+    fn a_quote_left_open_hides_no_attribution_after_it() {
+        let m = Model::embedded().expect("embedded model loads");
+        let para = [
+            // Closed well: the tagger's own case.
+            "“More words in paragraph {i},” the officials said, “and more of them here.”",
+            // The closing quote mark lost before the speaker, in every paragraph.
+            "“More words in paragraph {i}, the officials said, and more of them here.”",
+            // Never closed at all: each paragraph opening with a quote mark continues it.
+            "“More words in paragraph {i}, the officials said, and more of them here.",
+        ];
+        for p in para {
+            let mut text = String::from("He said “this opens and never closes.\n\n");
+            for i in 0..100 {
+                text.push_str(&p.replace("{i}", &i.to_string()));
+                text.push_str("\n\n");
+            }
+            let (said, reach) = said_per_paragraph(&m, &text);
+            assert!(said >= 95, "{p}: only {said} of 100 attributions found");
+            // A continued quotation may carry the first speaker's content on, but only as far
+            // as the role window.
+            assert!(
+                reach <= MAX_QUOTE_SENTENCES + 1,
+                "{p}: a span runs on {reach} paragraphs"
+            );
+        }
     }
 
     #[test]
