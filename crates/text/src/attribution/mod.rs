@@ -1322,6 +1322,10 @@ mod tests {
             "“More words in paragraph {i}, the officials said, and more of them here.”",
             // Never closed at all: each paragraph opening with a quote mark continues it.
             "“More words in paragraph {i}, the officials said, and more of them here.",
+            "\"More words in paragraph {i}, the officials said, and more of them here.\"",
+            "«More words in paragraph {i}, the officials said, and more of them here.»",
+            "\"More words in paragraph {i}, the officials said, and more of them here.",
+            "«More words in paragraph {i}, the officials said, and more of them here.",
         ];
         for p in para {
             let mut text = String::from("He said “this opens and never closes.\n\n");
