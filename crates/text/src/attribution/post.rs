@@ -378,6 +378,13 @@ fn conventions(cx: &Ctx, w: &mut [Work]) {
                 a.source = None;
             }
         }
+        // An expletive "it" before a passive cue is no one: "It is widely believed that ..."
+        // has no source, while "It said that ..." (a ministry, say) keeps its own.
+        if let Some(s) = &a.source {
+            if s.len() == 1 && cx.lower[s.start] == "it" && passive(cx, &a.cue) {
+                a.source = None;
+            }
+        }
         // A source does not end on an adverb: "the North | still denies".
         if let Some(s) = &mut a.source {
             while s.len() > 1 && matches!(cx.tag(s.end - 1), Some(Upos::ADV)) {
@@ -419,6 +426,23 @@ fn conventions(cx: &Ctx, w: &mut [Work]) {
     }
     shared_sources(cx, w);
     postposed(cx, w);
+}
+
+/// Whether a cue is a passive verb group: a form of "be" and, after it, a verb that is not a
+/// present participle ("is widely believed", "has been reported").
+fn passive(cx: &Ctx, cue: &Range<usize>) -> bool {
+    let be = cue.clone().position(|i| {
+        matches!(
+            cx.lower[i].as_str(),
+            "is" | "was" | "are" | "were" | "be" | "been" | "being" | "'s"
+        )
+    });
+    be.is_some_and(|b| {
+        (cue.start + b + 1..cue.end).any(|i| {
+            // "It's denouncing ..." is progressive, not passive.
+            matches!(cx.tag(i), Some(Upos::VERB)) && !cx.lower[i].ends_with("ing")
+        })
+    })
 }
 
 /// Runs [`extend_to_sentence_end`] over every attribution; after nesting, which may itself
@@ -976,6 +1000,21 @@ mod tests {
                 atts.iter().map(|a| d.slice(a.cue)).collect::<Vec<_>>()
             ),
         }
+    }
+
+    #[test]
+    fn an_expletive_it_before_a_passive_cue_is_no_source() {
+        let d = analyze("It is widely believed that the troops arrived in October.");
+        let a = find(&d, "is widely believed");
+        assert_eq!(a.source, None, "{a:?}");
+        assert_eq!(d.slice(a.content[0]), "that the troops arrived in October");
+        let d = analyze("The ministry issued a statement. It said that the troops arrived.");
+        let a = find(&d, "said");
+        assert_eq!(a.source.map(|s| d.slice(s)), Some("It"));
+        assert_eq!(
+            a.speaker.as_ref().map(|s| s.name.as_str()),
+            Some("ministry")
+        );
     }
 
     #[test]
