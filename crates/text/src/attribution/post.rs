@@ -378,6 +378,18 @@ fn conventions(cx: &Ctx, w: &mut [Work]) {
                 a.source = None;
             }
         }
+        // "a senior official who asked not to be named told AFP": the tagger takes the
+        // anonymity phrase next to the cue for the source, or a piece of the clause ("a senior
+        // official, who"); the speaker is the noun phrase before the phrase.
+        if let Some(np) = before_anonymity(cx, a.cue.start, &sent) {
+            // A source that takes in the phrase ("two people familiar with the matter") stays.
+            let broken = a.source.as_ref().is_none_or(|s| {
+                s.start >= np.end || matches!(cx.lower[s.end - 1].as_str(), "who" | "," | "which")
+            });
+            if broken {
+                a.source = Some(np);
+            }
+        }
         // An expletive "it" before a passive cue is no one: "It is widely believed that ..."
         // has no source, while "It said that ..." (a ministry, say) keeps its own.
         if let Some(s) = &a.source {
@@ -425,7 +437,74 @@ fn conventions(cx: &Ctx, w: &mut [Work]) {
         a.content.retain(|r| !r.is_empty());
     }
     shared_sources(cx, w);
+    citing_aside(cx, w);
     postposed(cx, w);
+}
+
+/// "X reported, citing Y, that Z": the taggers give Z to "citing" and leave "reported" empty.
+/// Z is what X reported; what X cites is Y (PolNeAR's convention for "citing": the one who
+/// cites is the source, what is cited the content). Runs after [`shared_sources`], which gives
+/// "citing" the reporter as its source.
+fn citing_aside(cx: &Ctx, w: &mut [Work]) {
+    for k in 1..w.len() {
+        let (before, rest) = w.split_at_mut(k);
+        let (p, a) = (&mut before[k - 1], &mut rest[0]);
+        let head = cx.lower[a.cue.start].as_str();
+        if !matches!(head, "citing" | "quoting")
+            || !p.content.is_empty()
+            || a.content.len() != 1
+            || p.cue.end + 1 != a.cue.start
+            || cx.lower[p.cue.end] != ","
+        {
+            continue;
+        }
+        let z = a.content[0].clone();
+        // The cited words run from the cue to the next comma; Z, which the tagger may have
+        // started at the cited words, begins after it.
+        let Some(comma) = (a.cue.end..z.end).find(|&i| cx.lower[i] == ",") else {
+            continue;
+        };
+        let z = z.start.max(comma + 1)..z.end;
+        if comma == a.cue.end || z.is_empty() || cx.sent_of[z.start] != cx.sent_of[a.cue.start] {
+            continue;
+        }
+        p.content = vec![z];
+        a.content = vec![a.cue.end..comma];
+        if a.source.is_none() {
+            a.source = p.source.clone();
+        }
+    }
+}
+
+/// The noun phrase just before an anonymity phrase that ends right before the cue at `cue`
+/// ("a senior official | who asked not to be named | told"), commas around the phrase allowed.
+fn before_anonymity(cx: &Ctx, cue: usize, sent: &Range<usize>) -> Option<Range<usize>> {
+    let mut j = cue;
+    while j > sent.start && cx.lower[j - 1] == "," {
+        j -= 1;
+    }
+    if j == sent.start || cx.marks[j - 1] & MARK_ANON == 0 {
+        return None;
+    }
+    while j > sent.start && cx.marks[j - 1] & MARK_ANON != 0 {
+        j -= 1;
+    }
+    while j > sent.start && cx.lower[j - 1] == "," {
+        j -= 1;
+    }
+    let end = j;
+    while j > sent.start
+        && end - j < 8
+        && matches!(
+            cx.tag(j - 1),
+            Some(Upos::DET | Upos::ADJ | Upos::NOUN | Upos::PROPN | Upos::NUM)
+        )
+        && cx.doc.tokens[j - 1].kind == TokenKind::Word
+    {
+        j -= 1;
+    }
+    let has_head = (j..end).any(|i| matches!(cx.tag(i), Some(Upos::NOUN | Upos::PROPN)));
+    (has_head && j < end).then_some(j..end)
 }
 
 /// Whether a cue is a passive verb group: a form of "be" and, after it, a verb that is not a
@@ -999,6 +1078,40 @@ mod tests {
                 "no cue {cue:?} in {:?}",
                 atts.iter().map(|a| d.slice(a.cue)).collect::<Vec<_>>()
             ),
+        }
+    }
+
+    #[test]
+    fn citing_as_an_aside_leaves_the_report_its_content() {
+        let d = analyze(
+            "The newspaper reported, citing intelligence sources, that 3,000 soldiers had arrived.",
+        );
+        let reported = find(&d, "reported");
+        let content: Vec<&str> = reported.content.iter().map(|&s| d.slice(s)).collect();
+        assert_eq!(content, ["that 3,000 soldiers had arrived"]);
+        let citing = find(&d, "citing");
+        let content: Vec<&str> = citing.content.iter().map(|&s| d.slice(s)).collect();
+        assert_eq!(content, ["intelligence sources"]);
+        assert_eq!(citing.source.map(|s| d.slice(s)), Some("The newspaper"));
+    }
+
+    #[test]
+    fn a_speaker_before_an_anonymity_phrase_is_the_source() {
+        for text in [
+            "\"We have no plans,\" a senior official who asked not to be named told AFP.",
+            "\"We have no plans,\" a senior official, who asked not to be named, told AFP.",
+            "A senior official who asked not to be named said the plan would fail.",
+        ] {
+            let d = analyze(text);
+            let a = d
+                .attributions
+                .as_deref()
+                .and_then(|v| v.first())
+                .expect("an attribution");
+            let source = a.source.map(|s| d.slice(s).to_lowercase());
+            assert_eq!(source.as_deref(), Some("a senior official"), "{text}");
+            let sp = a.speaker.as_ref().expect("a speaker");
+            assert!(sp.anonymous, "{text}: {sp:?}");
         }
     }
 
