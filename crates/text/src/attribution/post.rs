@@ -469,7 +469,8 @@ fn citing_aside(cx: &Ctx, w: &mut [Work]) {
             continue;
         }
         p.content = vec![z];
-        a.content = vec![a.cue.end..comma];
+        a.content.clear();
+        a.content.push(a.cue.end..comma);
         if a.source.is_none() {
             a.source = p.source.clone();
         }
