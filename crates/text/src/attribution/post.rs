@@ -226,6 +226,13 @@ pub fn refine(doc: &Doc, atts: Vec<Attribution>) -> Vec<Attribution> {
     // one.
     w.retain(|a| !a.cue.clone().all(|i| cx.marks[i] & MARK_ANON != 0));
     conventions(&cx, &mut w);
+    // "in a video posted on Telegram": a medium with nothing said is a channel, not a speaker.
+    w.retain(|a| {
+        !(a.content.is_empty()
+            && a.source
+                .as_ref()
+                .is_some_and(|s| s.clone().all(|i| cx.marks[i] & MARK_CHANNEL != 0)))
+    });
     nesting::link(&cx, &mut w);
     extend_all(&cx, &mut w);
     whole_quotations(&cx, &mut w);
@@ -1114,6 +1121,15 @@ mod tests {
             let sp = a.speaker.as_ref().expect("a speaker");
             assert!(sp.anonymous, "{text}: {sp:?}");
         }
+    }
+
+    #[test]
+    fn a_medium_that_says_nothing_is_a_channel_not_a_speaker() {
+        let d = analyze("“Nobody can stop us,” Zinoviev said in a video posted on Telegram.");
+        let atts = d.attributions.as_deref().unwrap_or(&[]);
+        assert_eq!(atts.len(), 1, "{atts:?}");
+        assert_eq!(d.slice(atts[0].cue), "said");
+        assert!(atts[0].channel.is_some(), "{atts:?}");
     }
 
     #[test]
