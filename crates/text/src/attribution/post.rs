@@ -1133,6 +1133,28 @@ mod tests {
     }
 
     #[test]
+    fn a_general_in_a_civil_title_is_no_soldier() {
+        for (text, kind) in [
+            (
+                "Attorney General Merrick Garland said the case was closed.",
+                SpeakerKind::GovernmentOfficial,
+            ),
+            (
+                "NATO Secretary General Mark Rutte said the deployment was confirmed.",
+                SpeakerKind::InternationalOrganization,
+            ),
+            (
+                "General Valery Gerasimov said the offensive continued.",
+                SpeakerKind::Military,
+            ),
+        ] {
+            let d = analyze(text);
+            let sp = find(&d, "said").speaker.as_ref().expect("a speaker");
+            assert_eq!(sp.kind, kind, "{text}: {sp:?}");
+        }
+    }
+
+    #[test]
     fn an_expletive_it_before_a_passive_cue_is_no_source() {
         let d = analyze("It is widely believed that the troops arrived in October.");
         let a = find(&d, "is widely believed");
