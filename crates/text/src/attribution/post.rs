@@ -243,6 +243,7 @@ pub fn refine(doc: &Doc, atts: Vec<Attribution>) -> Vec<Attribution> {
     leading_that(&cx, &mut w);
     nesting::kinds(&cx, &mut w);
     speaker::assign(&cx, &mut w);
+    told_the_reporter(&cx, &mut w);
     w.into_iter()
         .map(|a| Attribution {
             source: a.source.as_ref().map(|r| cx.span(r)),
@@ -258,6 +259,49 @@ pub fn refine(doc: &Doc, atts: Vec<Attribution>) -> Vec<Attribution> {
             nested_in: a.nested_in,
         })
         .collect()
+}
+
+/// How far, in attributions, "told X" looks for an attribution of X's.
+const TOLD_REACH: usize = 20;
+
+/// "“Z,” Kim told Yonhap." where Yonhap has an attribution of its own nearby ("Yonhap reported
+/// ..."): Kim's words reached the article through Yonhap, so Kim's attribution is nested in
+/// the nearest of Yonhap's, earlier ones first.
+fn told_the_reporter(cx: &Ctx, w: &mut [Work]) {
+    let names: Vec<Option<String>> = w
+        .iter()
+        .map(|a| a.speaker.as_ref().map(|s| s.name.to_lowercase()))
+        .collect();
+    let sources: Vec<Option<String>> = w
+        .iter()
+        .map(|a| a.source.as_ref().map(|s| cx.text(s.clone()).to_lowercase()))
+        .collect();
+    for k in 0..w.len() {
+        if w[k].nested_in.is_some() {
+            continue;
+        }
+        let Some(to) = w[k]
+            .addressee
+            .as_ref()
+            .map(|r| cx.text(r.clone()).to_lowercase())
+        else {
+            continue;
+        };
+        let to = to.strip_prefix("the ").unwrap_or(&to).to_string();
+        let is_x = |o: usize| {
+            o != k
+                && w[o].nested_in != Some(k)
+                && [&names[o], &sources[o]].iter().any(|n| {
+                    n.as_deref()
+                        .is_some_and(|n| n.strip_prefix("the ").unwrap_or(n) == to)
+                })
+        };
+        let earlier = (k.saturating_sub(TOLD_REACH)..k).rev().find(|&o| is_x(o));
+        let later = || (k + 1..w.len().min(k + 1 + TOLD_REACH)).find(|&o| is_x(o));
+        if let Some(o) = earlier.or_else(later) {
+            w[k].nested_in = Some(o);
+        }
+    }
 }
 
 /// Removes the tokens for which `drop` holds from `ranges`, splitting them where needed.
@@ -1211,6 +1255,22 @@ mod tests {
             a.speaker.as_ref().map(|s| s.kind),
             Some(SpeakerKind::NewsAgency)
         );
+    }
+
+    #[test]
+    fn words_told_to_an_agency_are_nested_in_its_report() {
+        let d = analyze(
+            "Yonhap reported on Monday that the troops had arrived. \
+             “The troops will stay,” Kim told Yonhap.",
+        );
+        let atts = d.attributions.as_deref().unwrap_or(&[]);
+        let reported = atts
+            .iter()
+            .position(|a| d.slice(a.cue) == "reported")
+            .expect("Yonhap's report");
+        let told = find(&d, "told");
+        assert_eq!(told.nested_in, Some(reported), "{atts:?}");
+        assert_eq!(told.addressee.map(|s| d.slice(s)), Some("Yonhap"));
     }
 
     #[test]
