@@ -244,6 +244,10 @@ pub fn refine(doc: &Doc, atts: Vec<Attribution>) -> Vec<Attribution> {
     nesting::kinds(&cx, &mut w);
     speaker::assign(&cx, &mut w);
     told_the_reporter(&cx, &mut w);
+    // Rules append the pieces they find; a reader wants them in the order of the text.
+    for a in &mut w {
+        a.content.sort_by_key(|r| r.start);
+    }
     w.into_iter()
         .map(|a| Attribution {
             source: a.source.as_ref().map(|r| cx.span(r)),
@@ -1271,6 +1275,14 @@ mod tests {
         let told = find(&d, "told");
         assert_eq!(told.nested_in, Some(reported), "{atts:?}");
         assert_eq!(told.addressee.map(|s| d.slice(s)), Some("Yonhap"));
+    }
+
+    #[test]
+    fn content_pieces_come_in_the_order_of_the_text() {
+        let d = analyze("“It was a mistake,” he said. “We should never have gone.”");
+        let a = find(&d, "said");
+        let content: Vec<&str> = a.content.iter().map(|&s| d.slice(s)).collect();
+        assert_eq!(content, ["It was a mistake", "We should never have gone"]);
     }
 
     #[test]
