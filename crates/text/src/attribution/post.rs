@@ -138,7 +138,16 @@ impl<'a> Ctx<'a> {
                 }
                 return Some((i..stop, self.text(j..stop).to_string()));
             }
-            if self.doc.tokens[m].kind != TokenKind::Word {
+            // Only modifiers come before the medium ("in a lengthy Facebook post"): "on Monday
+            // | denied the report" is no channel.
+            if self.doc.tokens[m].kind != TokenKind::Word
+                || matches!(
+                    self.tag(m),
+                    Some(
+                        Upos::VERB | Upos::AUX | Upos::ADP | Upos::SCONJ | Upos::CCONJ | Upos::PRON
+                    )
+                )
+            {
                 break;
             }
         }
@@ -456,6 +465,16 @@ fn conventions(cx: &Ctx, w: &mut [Work]) {
         if let Some(s) = &a.source {
             if s.clone().all(|i| cx.marks[i] & MARK_ANON != 0) {
                 a.source = None;
+            }
+        }
+        // Nor is it the source: "The ministry | in a statement | denied".
+        if let Some(s) = &mut a.source {
+            let starts = cx.channels.iter().map(|(r, _)| r.start);
+            if let Some(cut) = starts.filter(|&c| s.start < c && c < s.end).min() {
+                s.end = cut;
+                while s.end > s.start + 1 && cx.is_punct(s.end - 1) {
+                    s.end -= 1;
+                }
             }
         }
         // "a senior official who asked not to be named told AFP": the tagger takes the
@@ -1283,6 +1302,25 @@ mod tests {
         let a = find(&d, "said");
         let content: Vec<&str> = a.content.iter().map(|&s| d.slice(s)).collect();
         assert_eq!(content, ["It was a mistake", "We should never have gone"]);
+    }
+
+    #[test]
+    fn a_channel_between_source_and_cue_is_found_and_left_out_of_both() {
+        for text in [
+            "The ministry, in a statement, denied the report.",
+            "The ministry in a statement on Monday denied the report.",
+        ] {
+            let d = analyze(text);
+            let a = find(&d, "denied");
+            assert_eq!(a.source.map(|s| d.slice(s)), Some("The ministry"), "{text}");
+            let content: Vec<&str> = a.content.iter().map(|&s| d.slice(s)).collect();
+            assert_eq!(content, ["the report"], "{text}");
+            assert_eq!(
+                a.channel.as_ref().map(|c| c.name.as_str()),
+                Some("statement"),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -53,8 +53,8 @@ pub fn assign(cx: &Ctx, w: &mut [Work]) {
 }
 
 /// The channel phrase nearest the cue in its sentence, outside the content: right after the
-/// cue ("said in a Facebook post"), or before source and cue ("In a statement, the ministry
-/// said").
+/// cue ("said in a Facebook post"), between source and cue ("The ministry, in a statement,
+/// denied"), or before both ("In a statement, the ministry said").
 fn channel(cx: &Ctx, a: &Work) -> Option<(Range<usize>, String)> {
     let sent = cx.sentence(a.cue.start);
     let in_content = |i: usize| a.content.iter().any(|r| r.contains(&i));
@@ -77,6 +77,13 @@ fn channel(cx: &Ctx, a: &Work) -> Option<(Range<usize>, String)> {
                     .count()
             } else if r.start >= a.cue.start {
                 // The cue's own object: "told reporters".
+                0
+            } else if a
+                .source
+                .as_ref()
+                .is_some_and(|s| r.start >= s.end && r.end <= a.cue.start)
+            {
+                // Set off between source and cue: "The ministry, in a statement, denied".
                 0
             } else if r.end <= first {
                 (r.end..first).filter(|&i| !cx.is_punct(i)).count()
