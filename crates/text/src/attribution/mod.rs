@@ -36,7 +36,7 @@ pub mod quotes;
 mod resolve;
 mod speaker;
 
-use crate::doc::{Attribution, Doc, Span, TokenKind};
+use crate::doc::{Attribution, Doc, Span, TokenKind, Upos};
 use crate::perceptron::{ModelError, Perceptron, Rng, Trainer};
 use crate::pipeline::{Component, Layer};
 use features::{
@@ -350,7 +350,7 @@ fn interjected_cues(doc: &Doc, quote: &[u32], covered: &[bool]) -> Vec<Range<usi
             let q = quote.get(i).copied().unwrap_or(0);
             if q == 0
                 || covered.get(i).copied().unwrap_or(true)
-                || tags.get(i) != Some(&crate::doc::Upos::VERB)
+                || tags.get(i) != Some(&Upos::VERB)
                 || !verbs.contains(&doc.token_text(i).to_lowercase())
             {
                 continue;
@@ -373,10 +373,8 @@ fn interjected_cues(doc: &Doc, quote: &[u32], covered: &[bool]) -> Vec<Range<usi
                     break;
                 }
                 match tags.get(j) {
-                    Some(
-                        crate::doc::Upos::NOUN | crate::doc::Upos::PROPN | crate::doc::Upos::PRON,
-                    ) => noun = true,
-                    Some(crate::doc::Upos::VERB | crate::doc::Upos::AUX) => break,
+                    Some(Upos::NOUN | Upos::PROPN | Upos::PRON) => noun = true,
+                    Some(Upos::VERB | Upos::AUX) => break,
                     _ => {}
                 }
                 if quote.get(j).copied().unwrap_or(0) != q
@@ -411,16 +409,13 @@ fn strong_cues(doc: &Doc, covered: &[bool]) -> Vec<Range<usize>> {
             let tag = tags.get(i).copied();
             if !covered.get(i).copied().unwrap_or(true)
                 && subject
-                && tag == Some(crate::doc::Upos::VERB)
+                && tag == Some(Upos::VERB)
                 && doc.token_text(i).len() <= 12
                 && strong.contains(&doc.token_text(i).to_lowercase())
             {
                 out.push(i..i + 1);
             }
-            subject |= matches!(
-                tag,
-                Some(crate::doc::Upos::NOUN | crate::doc::Upos::PROPN | crate::doc::Upos::PRON)
-            );
+            subject |= matches!(tag, Some(Upos::NOUN | Upos::PROPN | Upos::PRON));
         }
     }
     out

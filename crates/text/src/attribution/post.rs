@@ -281,33 +281,32 @@ const TOLD_REACH: usize = 20;
 /// ..."): Kim's words reached the article through Yonhap, so Kim's attribution is nested in
 /// the nearest of Yonhap's, earlier ones first.
 fn told_the_reporter(cx: &Ctx, w: &mut [Work]) {
-    let names: Vec<Option<String>> = w
+    // Names compared lowercased and without a leading "the": "the Financial Times" is told
+    // what "Financial Times" reported.
+    let key = |n: &str| {
+        let n = n.to_lowercase();
+        n.strip_prefix("the ").map_or(n.clone(), str::to_string)
+    };
+    let names: Vec<[Option<String>; 2]> = w
         .iter()
-        .map(|a| a.speaker.as_ref().map(|s| s.name.to_lowercase()))
-        .collect();
-    let sources: Vec<Option<String>> = w
-        .iter()
-        .map(|a| a.source.as_ref().map(|s| cx.text(s.clone()).to_lowercase()))
+        .map(|a| {
+            [
+                a.speaker.as_ref().map(|s| key(&s.name)),
+                a.source.as_ref().map(|s| key(cx.text(s.clone()))),
+            ]
+        })
         .collect();
     for k in 0..w.len() {
         if w[k].nested_in.is_some() {
             continue;
         }
-        let Some(to) = w[k]
-            .addressee
-            .as_ref()
-            .map(|r| cx.text(r.clone()).to_lowercase())
-        else {
+        let Some(to) = w[k].addressee.as_ref().map(|r| key(cx.text(r.clone()))) else {
             continue;
         };
-        let to = to.strip_prefix("the ").unwrap_or(&to).to_string();
         let is_x = |o: usize| {
             o != k
                 && w[o].nested_in != Some(k)
-                && [&names[o], &sources[o]].iter().any(|n| {
-                    n.as_deref()
-                        .is_some_and(|n| n.strip_prefix("the ").unwrap_or(n) == to)
-                })
+                && names[o].iter().any(|n| n.as_deref() == Some(to.as_str()))
         };
         let earlier = (k.saturating_sub(TOLD_REACH)..k).rev().find(|&o| is_x(o));
         let later = || (k + 1..w.len().min(k + 1 + TOLD_REACH)).find(|&o| is_x(o));
@@ -1184,6 +1183,10 @@ mod tests {
             .analyze(text, None)
     }
 
+    fn contents<'d>(d: &'d crate::Doc, a: &crate::doc::Attribution) -> Vec<&'d str> {
+        a.content.iter().map(|&s| d.slice(s)).collect()
+    }
+
     fn find<'d>(d: &'d crate::Doc, cue: &str) -> &'d crate::doc::Attribution {
         let atts = d.attributions.as_deref().unwrap_or(&[]);
         match atts.iter().find(|a| d.slice(a.cue) == cue) {
@@ -1201,11 +1204,9 @@ mod tests {
             "The newspaper reported, citing intelligence sources, that 3,000 soldiers had arrived.",
         );
         let reported = find(&d, "reported");
-        let content: Vec<&str> = reported.content.iter().map(|&s| d.slice(s)).collect();
-        assert_eq!(content, ["that 3,000 soldiers had arrived"]);
+        assert_eq!(contents(&d, reported), ["that 3,000 soldiers had arrived"]);
         let citing = find(&d, "citing");
-        let content: Vec<&str> = citing.content.iter().map(|&s| d.slice(s)).collect();
-        assert_eq!(content, ["intelligence sources"]);
+        assert_eq!(contents(&d, citing), ["intelligence sources"]);
         assert_eq!(citing.source.map(|s| d.slice(s)), Some("The newspaper"));
     }
 
@@ -1264,8 +1265,7 @@ mod tests {
     fn what_comes_before_the_speaker_is_what_was_told() {
         let d = analyze("The troops will stay, a senior official told the Financial Times.");
         let a = find(&d, "told");
-        let content: Vec<&str> = a.content.iter().map(|&s| d.slice(s)).collect();
-        assert_eq!(content, ["The troops will stay"]);
+        assert_eq!(contents(&d, a), ["The troops will stay"]);
         assert_eq!(a.addressee.map(|s| d.slice(s)), Some("the Financial Times"));
     }
 
@@ -1300,8 +1300,10 @@ mod tests {
     fn content_pieces_come_in_the_order_of_the_text() {
         let d = analyze("“It was a mistake,” he said. “We should never have gone.”");
         let a = find(&d, "said");
-        let content: Vec<&str> = a.content.iter().map(|&s| d.slice(s)).collect();
-        assert_eq!(content, ["It was a mistake", "We should never have gone"]);
+        assert_eq!(
+            contents(&d, a),
+            ["It was a mistake", "We should never have gone"]
+        );
     }
 
     #[test]
@@ -1313,8 +1315,7 @@ mod tests {
             let d = analyze(text);
             let a = find(&d, "denied");
             assert_eq!(a.source.map(|s| d.slice(s)), Some("The ministry"), "{text}");
-            let content: Vec<&str> = a.content.iter().map(|&s| d.slice(s)).collect();
-            assert_eq!(content, ["the report"], "{text}");
+            assert_eq!(contents(&d, a), ["the report"], "{text}");
             assert_eq!(
                 a.channel.as_ref().map(|c| c.name.as_str()),
                 Some("statement"),
