@@ -98,6 +98,15 @@ enum TrainCommand {
         #[arg(long, default_value = "crates/text/models/pos.bin")]
         out: PathBuf,
     },
+    /// Dependency parser from UD English EWT (train split); prints its scores on dev.
+    Parser {
+        /// Folder with en_ewt-ud-{train,dev}.conllu.
+        #[arg(long, default_value = "../shared/data/ud-ewt")]
+        ud: PathBuf,
+        /// Where to write the weights.
+        #[arg(long, default_value = "crates/text/models/parser.bin")]
+        out: PathBuf,
+    },
     /// Named-entity recognizer from GUM (train documents), plus news texts labelled by a teacher
     /// model when --extra names them (see scripts/ner_teacher.py; the committed weights used it).
     Ner {
@@ -139,6 +148,14 @@ enum EvalCommand {
     Stance(stance::EvalArgs),
     /// UPOS accuracy and lemma accuracy on UD English EWT.
     Pos {
+        #[arg(long, default_value = "../shared/data/ud-ewt")]
+        ud: PathBuf,
+        #[arg(long, value_enum, default_value_t = Split::Dev)]
+        split: Split,
+    },
+    /// Dependency parsing on UD English EWT with predicted tags: UAS and LAS with punctuation
+    /// included and excluded, and parse speed.
+    Parser {
         #[arg(long, default_value = "../shared/data/ud-ewt")]
         ud: PathBuf,
         #[arg(long, value_enum, default_value_t = Split::Dev)]
@@ -263,6 +280,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let report = match what {
                 TrainCommand::Stance(args) => stance::train(args)?,
                 TrainCommand::Pos { ud, out } => eval::pos::train(&ud, &out)?,
+                TrainCommand::Parser { ud, out } => eval::parse::train(&ud, &out)?,
                 TrainCommand::Ner { gum, out, extra } => {
                     eval::ner::train_with(&gum, extra.as_deref(), &out)?
                 }
@@ -280,6 +298,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let report = match what {
                 EvalCommand::Stance(args) => stance::evaluate(args)?,
                 EvalCommand::Pos { ud, split } => eval::pos::evaluate(&ud, split.name())?,
+                EvalCommand::Parser { ud, split } => eval::parse::evaluate(&ud, split.name())?,
                 EvalCommand::Ner { gum, split } => eval::ner::evaluate(&gum, split.name())?,
                 EvalCommand::Attribution { polnear, split } => {
                     eval::attribution::evaluate(&polnear, split.name())?

@@ -18,12 +18,19 @@ use text::attribution::{self, Model, TrainConfig};
 use text::pipeline::{Pipeline, Tokenizer};
 use text::Doc;
 
-/// The layers the attribution features read: tokens, sentences and part-of-speech tags.
+/// The layers the attribution features read: tokens, sentences, part-of-speech tags and
+/// dependencies.
 pub fn preprocessor() -> Result<Pipeline, EvalError> {
     let tagger =
         text::pos::Tagger::embedded().map_err(|e| EvalError::data("pos model", e.to_string()))?;
-    Pipeline::from_components(vec![Box::new(Tokenizer), Box::new(tagger)])
-        .map_err(|e| EvalError::data("pipeline", e.to_string()))
+    let parser = text::syntax::Syntax::embedded()
+        .map_err(|e| EvalError::data("parser model", e.to_string()))?;
+    Pipeline::from_components(vec![
+        Box::new(Tokenizer),
+        Box::new(tagger),
+        Box::new(parser),
+    ])
+    .map_err(|e| EvalError::data("pipeline", e.to_string()))
 }
 
 /// Scores `model` on the articles of `split`.

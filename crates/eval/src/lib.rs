@@ -20,6 +20,7 @@ pub mod conllu;
 pub mod error;
 pub mod extraction;
 pub mod ner;
+pub mod parse;
 pub mod polnear;
 pub mod pos;
 pub mod report;

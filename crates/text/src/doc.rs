@@ -377,6 +377,9 @@ pub struct Doc {
     pub sentences: Vec<Sentence>,
     pub tags: Option<Vec<Upos>>,
     pub lemmas: Option<Vec<String>>,
+    /// Dependency arcs, one per token: the head is a token index into this document (never
+    /// across sentences), `None` for a sentence's root.
+    pub deps: Option<Vec<crate::parse::Arc>>,
     pub entities: Option<Vec<Entity>>,
     pub times: Option<Vec<TimeExpr>>,
     pub quantities: Option<Vec<Quantity>>,

@@ -24,10 +24,12 @@ pub mod doc;
 pub mod entities;
 pub mod lexicon;
 pub mod output;
+pub mod parse;
 pub mod perceptron;
 pub mod pipeline;
 pub mod pos;
 pub mod quantities;
+pub mod syntax;
 pub mod times;
 pub mod tokenize;
 

@@ -368,6 +368,15 @@ pub fn start_features(v: &DocView, c: &CueContext, r: &Run, s: usize, out: &mut 
         fx(219, &[side, off, w]),
         fx(220, &[side, sent_start, t]),
     ]);
+    if let Some(&top) = v.syn.lo_top.get(s) {
+        let p = v.dep_path(c.syn, s);
+        let tp = v.dep_path(c.syn, top as usize);
+        out.extend_from_slice(&[
+            fx(221, &[side, p.kind, p.rel, p.edge]),
+            fx(222, &[side, tp.kind, tp.rel, off]),
+            fx(223, &[side, p.kind, p.edge, off]),
+        ]);
+    }
 }
 
 /// Features of end candidate `e` (the last token) of run `r` for cue `c`.
@@ -432,6 +441,15 @@ pub fn end_features(
         fx(324, &[side, sent_end, q]),
         fx(325, &[side, other_cue, off]),
     ]);
+    if let Some(&top) = v.syn.hi_top.get(e) {
+        let p = v.dep_path(c.syn, e);
+        let tp = v.dep_path(c.syn, top as usize);
+        out.extend_from_slice(&[
+            fx(326, &[side, p.kind, p.rel, p.edge]),
+            fx(327, &[side, tp.kind, tp.rel, off]),
+            fx(328, &[side, p.kind, p.edge, off]),
+        ]);
+    }
 }
 
 /// The candidate with the highest score; on a tie (an untrained ranker) the tagger's own.

@@ -1,10 +1,13 @@
-//! Features for the two attribution taggers, computed from tokens, sentences, quotation
-//! regions and the cue lexicon only.
+//! Features for the attribution taggers and rankers, computed from tokens, sentences,
+//! quotation regions, the cue lexicon, part-of-speech tags and the dependency parse.
 //!
 //! Part-of-speech tags are used when the document has them (they mark the verb that is the cue
 //! and the noun phrase that is the source); without them every tag reads "X" and the model
-//! still works, worse. The tags the model was trained on are those of the committed POS model,
-//! so retrain attribution after retraining the tagger.
+//! still works, worse. The same holds for the dependency layer ([`crate::syntax`]): the role
+//! tagger and the boundary rankers read how each token hangs from the cue's head (under its
+//! subject or its clausal complement, above it, under a sibling clause) and whether it opens or
+//! closes that phrase. The model was trained on the committed POS and parser models' output,
+//! so retrain attribution after retraining either.
 //!
 //! Everything per token that does not depend on the cue is computed once per document in a
 //! [`DocView`], down to the hash of each string part (word, stem, tag, shape, suffix). A
@@ -207,6 +210,100 @@ pub struct DocView<'a> {
     suffixes: Vec<u64>,
     h_bos: u64,
     h_eos: u64,
+    /// The dependency layer, or empty vectors where the document has none.
+    pub(super) syn: Syntax,
+}
+
+/// No token: a root's head, or a path that leads nowhere.
+pub(super) const NO_TOKEN: u32 = u32::MAX;
+
+/// The dependency tree in the forms the features read, all indexed by document token.
+#[derive(Default)]
+pub(super) struct Syntax {
+    pub head: Vec<u32>,
+    /// Hash of the relation name.
+    pub rel: Vec<u64>,
+    /// The first and last token of each token's subtree.
+    pub lo: Vec<u32>,
+    pub hi: Vec<u32>,
+    /// The highest token whose subtree starts (ends) at this token: the largest phrase that
+    /// a boundary here would open (close).
+    pub lo_top: Vec<u32>,
+    pub hi_top: Vec<u32>,
+}
+
+/// Walks never go further than this up a tree: it bounds the work on a broken parse (a cycle
+/// cannot arise from the parser, but the layer is public data).
+const MAX_DEPTH: usize = 64;
+
+impl Syntax {
+    fn new(doc: &Doc) -> Syntax {
+        let n = doc.tokens.len();
+        let Some(deps) = doc.deps.as_deref().filter(|d| d.len() == n) else {
+            return Syntax::default();
+        };
+        let head: Vec<u32> = deps
+            .iter()
+            .map(|a| a.head.filter(|&h| (h as usize) < n).unwrap_or(NO_TOKEN))
+            .collect();
+        let rel = deps.iter().map(|a| hash_str(a.label.name())).collect();
+        let mut lo: Vec<u32> = (0..n as u32).collect();
+        let mut hi = lo.clone();
+        for i in 0..n {
+            let mut a = head[i];
+            let mut steps = 0;
+            while a != NO_TOKEN && steps < MAX_DEPTH {
+                let a_ = a as usize;
+                lo[a_] = lo[a_].min(i as u32);
+                hi[a_] = hi[a_].max(i as u32);
+                a = head[a_];
+                steps += 1;
+            }
+        }
+        let top = |edge: &[u32]| -> Vec<u32> {
+            (0..n)
+                .map(|i| {
+                    let mut t = i as u32;
+                    let mut steps = 0;
+                    while steps < MAX_DEPTH {
+                        let h = head[t as usize];
+                        if h == NO_TOKEN || edge[h as usize] != i as u32 {
+                            break;
+                        }
+                        t = h;
+                        steps += 1;
+                    }
+                    t
+                })
+                .collect()
+        };
+        let lo_top = top(&lo);
+        let hi_top = top(&hi);
+        Syntax {
+            head,
+            rel,
+            lo,
+            hi,
+            lo_top,
+            hi_top,
+        }
+    }
+}
+
+/// How token `j` relates to a cue's syntactic head `h` in the tree.
+#[derive(Clone, Copy)]
+pub(super) struct DepPath {
+    /// 0: no parse; 1: `j` is the head; 2 (3): `j` lies under a child of the head to its left
+    /// (right); 4: `j` dominates the head; 7: `j` lies under another child of the head's
+    /// parent ("The plan, he said, will fail"); 5: none of these, same sentence; 6: another
+    /// sentence.
+    pub kind: u64,
+    /// The relation of the child of the head that `j` lies under (2, 3), of the head's
+    /// ancestor just below `j` (4), of the parent's child that `j` lies under (7), of `j`
+    /// itself (1, 5).
+    pub rel: u64,
+    /// Whether `j` opens (1), closes (2) or is all of (3) that child's subtree (kinds 2, 3, 7).
+    pub edge: u64,
 }
 
 impl<'a> DocView<'a> {
@@ -264,7 +361,99 @@ impl<'a> DocView<'a> {
             sent_of,
             h_bos: hash_str("<s>"),
             h_eos: hash_str("</s>"),
+            syn: Syntax::new(doc),
         }
+    }
+
+    /// The syntactic head of tokens `start..end`: the first whose head lies outside them
+    /// ("said" in "has said", "according" in "according to"); `fallback` without a parse.
+    pub(super) fn span_head(&self, start: usize, end: usize, fallback: usize) -> usize {
+        if self.syn.head.is_empty() {
+            return fallback;
+        }
+        (start..end)
+            .find(|&k| {
+                let h = self.syn.head[k];
+                h == NO_TOKEN || (h as usize) < start || (h as usize) >= end
+            })
+            .unwrap_or(fallback)
+    }
+
+    /// How token `j` relates to token `h` (a cue's head) in the dependency tree.
+    pub(super) fn dep_path(&self, h: usize, j: usize) -> DepPath {
+        let syn = &self.syn;
+        if syn.head.is_empty() {
+            return DepPath {
+                kind: 0,
+                rel: 0,
+                edge: 0,
+            };
+        }
+        if self.sent_of[j] != self.sent_of[h] {
+            return DepPath {
+                kind: 6,
+                rel: 0,
+                edge: 0,
+            };
+        }
+        if j == h {
+            return DepPath {
+                kind: 1,
+                rel: syn.rel[j],
+                edge: 0,
+            };
+        }
+        let parent = syn.head[h];
+        let mut sibling = None;
+        let (mut prev, mut a, mut steps) = (j, syn.head[j], 0);
+        while a != NO_TOKEN && steps < MAX_DEPTH {
+            if a == parent && sibling.is_none() {
+                sibling = Some(prev);
+            }
+            if a as usize == h {
+                let edge = u64::from(syn.lo[prev] as usize == j)
+                    | (u64::from(syn.hi[prev] as usize == j) << 1);
+                return DepPath {
+                    kind: if prev < h { 2 } else { 3 },
+                    rel: syn.rel[prev],
+                    edge,
+                };
+            }
+            prev = a as usize;
+            a = syn.head[prev];
+            steps += 1;
+        }
+        let (mut prev, mut a, mut steps) = (h, syn.head[h], 0);
+        while a != NO_TOKEN && steps < MAX_DEPTH {
+            if a as usize == j {
+                return DepPath {
+                    kind: 4,
+                    rel: syn.rel[prev],
+                    edge: 0,
+                };
+            }
+            prev = a as usize;
+            a = syn.head[prev];
+            steps += 1;
+        }
+        match sibling {
+            Some(k) => DepPath {
+                kind: 7,
+                rel: syn.rel[k],
+                edge: u64::from(syn.lo[k] as usize == j)
+                    | (u64::from(syn.hi[k] as usize == j) << 1),
+            },
+            None => DepPath {
+                kind: 5,
+                rel: syn.rel[j],
+                edge: 0,
+            },
+        }
+    }
+
+    /// The relation of token `i`, 0 without a parse.
+    pub(super) fn rel(&self, i: usize) -> u64 {
+        self.syn.rel.get(i).copied().unwrap_or(0)
     }
 
     #[inline]
@@ -446,6 +635,10 @@ pub struct CueContext {
     pub after: u64,
     pub quote: u32,
     pub sent: u32,
+    /// The cue's syntactic head token and how it attaches ("ccomp" for a cue inside
+    /// another's content, "acl" for "officials who said").
+    pub syn: usize,
+    pub syn_rel: u64,
 }
 
 impl CueContext {
@@ -455,7 +648,10 @@ impl CueContext {
         let head = (start..end)
             .find(|&k| v.lex[k] & (VERB | NOUN | PHRASE_START) != 0)
             .unwrap_or(end.saturating_sub(1).max(start));
+        let syn = v.span_head(start, end, head);
         CueContext {
+            syn,
+            syn_rel: v.rel(syn),
             start,
             end,
             head: v.stems[head],
@@ -575,4 +771,18 @@ pub fn role_features(
         fx(138, &[rel, t0, v.tag(jj + 1), l1]),
         fx(139, &[rel, d, t0]),
     ]);
+    // Syntax: the clause under the cue's verb is its content, the subject its source; which
+    // child of the cue a token hangs under, and whether it opens or closes that child's
+    // phrase, is what the surface features above only approximate.
+    let p = v.dep_path(c.syn, j);
+    if p.kind != 0 {
+        out.extend_from_slice(&[
+            fx(140, &[p.kind, p.rel]),
+            fx(141, &[p.kind, p.rel, l1]),
+            fx(142, &[p.kind, p.rel, p.edge, l1]),
+            fx(143, &[p.kind, p.rel, c.head]),
+            fx(144, &[p.kind, p.rel, c.syn_rel]),
+            fx(145, &[p.kind, p.rel, t0, l1]),
+        ]);
+    }
 }

@@ -14,7 +14,11 @@
 //!    each token source, content or neither. Its features describe the token *relative to this
 //!    cue*: side and distance, commas and other cues in between, whether both sit in the same
 //!    quotation, the cue's head word. That is how a feature model reaches the syntax-like
-//!    structure ("the NP before the verb, the clause after it") without a parser;
+//!    structure ("the NP before the verb, the clause after it"); where the document has a
+//!    dependency parse, the token's path to the cue's head in it says the same more directly
+//!    (under the subject, under the clausal complement, above the cue). The parse raised dev
+//!    content exact F1 on each of three training seeds (by 0.8, 0.6 and 1.9 points; mean 57.4
+//!    against 56.3) and whole-attribution F1 likewise (0.7, 1.1, 1.3);
 //! 3. **boundary rankers** ([`bounds`]) then choose each cue's, source's and content's first
 //!    and last token again among nearby candidates, seeing both sides of each boundary, which
 //!    a left-to-right tagger cannot: cues before the role tagger runs (its features read the
@@ -832,7 +836,7 @@ impl Component for Tagger {
         "attribution"
     }
     fn requires(&self) -> &'static [Layer] {
-        &[Layer::Tokens, Layer::Sentences, Layer::Tags]
+        &[Layer::Tokens, Layer::Sentences, Layer::Tags, Layer::Deps]
     }
     fn assigns(&self) -> &'static [Layer] {
         &[Layer::Attributions]
