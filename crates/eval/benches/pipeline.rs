@@ -1,9 +1,9 @@
 //! Throughput and peak memory of the text pipeline over the PolNeAR texts (train and dev).
 //!
 //! Run with `cargo bench -p eval --bench pipeline`. Prints articles/s and words/s on one core
-//! and on all cores, for the full pipeline and without its attribution stage (and the
-//! dependency parser, which only attribution reads), and the peak resident memory of the
-//! process (VmHWM). Skips with a printed reason when `../shared/data`
+//! and on all cores, for the full pipeline and without its attribution stage (which
+//! includes the dependency parse of the sentences with a cue), and the peak resident memory of
+//! the process (VmHWM). Skips with a printed reason when `../shared/data`
 //! is absent. Wall-clock figures depend on the machine: report them with the machine's size.
 
 use std::path::Path;
@@ -144,9 +144,8 @@ fn main() {
     // Warm up lazily built tables (regexes, gazetteers) outside the timed runs.
     let _ = full.analyze("Warm up on Monday, officials said.", None);
     let mut variants = vec![("full pipeline", full)];
-    // The parser is there for attribution alone, so its time counts as attribution's.
-    if let Some(p) = pipeline_without(&["attribution", "parser"]) {
-        variants.push(("without attribution (and parser)", p));
+    if let Some(p) = pipeline_without(&["attribution"]) {
+        variants.push(("without attribution", p));
     }
     for (name, p) in &variants {
         println!("{name}: {}", p.component_names().join(" -> "));

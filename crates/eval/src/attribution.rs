@@ -16,19 +16,32 @@ use std::path::Path;
 use std::time::Instant;
 use text::attribution::{self, Model, TrainConfig};
 use text::pipeline::{Pipeline, Tokenizer};
+use text::syntax::Syntax;
 use text::Doc;
 
-/// The layers the attribution features read: tokens, sentences, part-of-speech tags and
-/// dependencies.
+/// The layers the attribution model needs before it runs: tokens, sentences and
+/// part-of-speech tags. It parses the sentences with a cue itself, as in the pipeline.
 pub fn preprocessor() -> Result<Pipeline, EvalError> {
     let tagger =
         text::pos::Tagger::embedded().map_err(|e| EvalError::data("pos model", e.to_string()))?;
-    let parser = text::syntax::Syntax::embedded()
-        .map_err(|e| EvalError::data("parser model", e.to_string()))?;
+    Pipeline::from_components(vec![Box::new(Tokenizer), Box::new(tagger)])
+        .map_err(|e| EvalError::data("pipeline", e.to_string()))
+}
+
+/// The parser the attribution component runs.
+fn parser() -> Result<Syntax, EvalError> {
+    Syntax::embedded().map_err(|e| EvalError::data("parser model", e.to_string()))
+}
+
+/// For training: [`preprocessor`] and a dependency parse of every sentence (the gold cues'
+/// sentences are the ones read).
+pub fn training_preprocessor() -> Result<Pipeline, EvalError> {
+    let tagger =
+        text::pos::Tagger::embedded().map_err(|e| EvalError::data("pos model", e.to_string()))?;
     Pipeline::from_components(vec![
         Box::new(Tokenizer),
         Box::new(tagger),
-        Box::new(parser),
+        Box::new(parser()?),
     ])
     .map_err(|e| EvalError::data("pipeline", e.to_string()))
 }
@@ -53,6 +66,7 @@ pub fn score_with(
 ) -> Result<(Scores, f64), EvalError> {
     let mut total = Scores::default();
     let prep = preprocessor()?;
+    let parser = parser()?;
     let mut predict_secs = 0.0;
     // Error analysis: with CLAIMTRAIL_ATTR_DUMP set, each article's gold and system roles
     // (normalized, as scored) go to that file as JSON lines.
@@ -62,9 +76,9 @@ pub fn score_with(
         let doc = prep.analyze(&a.text, None);
         let t = Instant::now();
         let predicted = if refine {
-            model.analyze(&doc)
+            model.analyze_with(&doc, Some(&parser))
         } else {
-            model.predict(&doc)
+            model.predict_with(&doc, Some(&parser))
         };
         predict_secs += t.elapsed().as_secs_f64();
         // PolNeAR gives each token one attribution and annotates the outer one of a chain
@@ -214,7 +228,7 @@ pub fn train(dir: &Path, out: &Path) -> Result<Report, EvalError> {
 pub fn train_with(dir: &Path, out: &Path, config: TrainConfig) -> Result<Report, EvalError> {
     let start = Instant::now();
     let articles = polnear::load_split(dir, "train")?;
-    let prep = preprocessor()?;
+    let prep = training_preprocessor()?;
     let data: Vec<(Doc, Vec<_>)> = articles
         .iter()
         .map(|a| (prep.analyze(&a.text, None), a.attributions.clone()))

@@ -81,12 +81,9 @@ impl Pipeline {
         let tagger = pos::Tagger::embedded().map_err(|e| PipelineError::Model("pos", e))?;
         let ner =
             entities::Recognizer::embedded().map_err(|e| PipelineError::Model("entities", e))?;
-        let parser =
-            crate::syntax::Syntax::embedded().map_err(|e| PipelineError::Model("parser", e))?;
         Pipeline::from_components(vec![
             Box::new(Tokenizer),
             Box::new(tagger),
-            Box::new(parser),
             Box::new(boilerplate::Finder::new()),
             Box::new(ner),
             Box::new(times::Finder::new()),

@@ -27,48 +27,39 @@ impl Syntax {
 
     /// Arcs for every token of `doc`, heads as document token indices.
     pub fn arcs(&self, doc: &Doc) -> Vec<Arc> {
-        let n = doc.tokens.len();
-        let mut out = Vec::with_capacity(n);
-        let mut words: Vec<&str> = Vec::new();
-        let mut tags: Vec<Upos> = Vec::new();
-        let mut arcs: Vec<Arc> = Vec::new();
-        let doc_tags = doc.tags.as_deref().filter(|t| t.len() == n);
+        let mut out = vec![root_arc(); doc.tokens.len()];
         for s in &doc.sentences {
-            // Tokens between sentences (none in practice) are given no head, so that `out`
-            // stays aligned with the tokens whatever the sentence splitter did.
-            let range = s.tokens.start.min(n)..s.tokens.end.min(n);
-            while out.len() < range.start {
-                out.push(root_arc());
-            }
-            if range.is_empty() || out.len() > range.start {
-                continue;
-            }
-            words.clear();
-            words.extend(range.clone().map(|i| doc.token_text(i)));
-            tags.clear();
-            match doc_tags {
-                Some(t) => tags.extend_from_slice(&t[range.clone()]),
-                None => tags.extend(std::iter::repeat_n(Upos::X, range.len())),
-            }
-            self.parser.parse_into(&words, &tags, &mut arcs);
-            for a in arcs.iter().take(range.len()) {
-                out.push(Arc {
-                    head: a.head.map(|h| h + range.start as u32),
-                    label: a.label,
-                });
-            }
-            while out.len() < range.end {
-                out.push(root_arc());
-            }
-        }
-        while out.len() < n {
-            out.push(root_arc());
+            self.parse_sentence(doc, s.tokens.clone(), &mut out);
         }
         out
     }
+
+    /// Parses the tokens `range` (one sentence) of `doc` into `out` (one arc per token of the
+    /// document), heads as document token indices; the rest of `out` is left as it is.
+    pub fn parse_sentence(&self, doc: &Doc, range: std::ops::Range<usize>, out: &mut [Arc]) {
+        let n = doc.tokens.len().min(out.len());
+        let range = range.start.min(n)..range.end.min(n);
+        if range.is_empty() {
+            return;
+        }
+        let words: Vec<&str> = range.clone().map(|i| doc.token_text(i)).collect();
+        let tags: Vec<Upos> = match doc.tags.as_deref().filter(|t| t.len() == doc.tokens.len()) {
+            Some(t) => t[range.clone()].to_vec(),
+            None => vec![Upos::X; range.len()],
+        };
+        let mut arcs = Vec::with_capacity(range.len());
+        self.parser.parse_into(&words, &tags, &mut arcs);
+        for (slot, a) in out[range.clone()].iter_mut().zip(&arcs) {
+            *slot = Arc {
+                head: a.head.map(|h| h + range.start as u32),
+                label: a.label,
+            };
+        }
+    }
 }
 
-fn root_arc() -> Arc {
+/// The arc of a token no parse has reached: a root of its own.
+pub fn root_arc() -> Arc {
     Arc {
         head: None,
         label: crate::parse::Deprel::Root,
@@ -92,11 +83,17 @@ impl Component for Syntax {
 
 #[cfg(test)]
 mod tests {
-    use crate::Pipeline;
+    use super::Syntax;
+    use crate::pipeline::{Pipeline, Tokenizer};
 
     #[test]
     fn heads_point_into_the_same_sentence() {
-        let p = Pipeline::new().expect("embedded models load");
+        let p = Pipeline::from_components(vec![
+            Box::new(Tokenizer),
+            Box::new(crate::pos::Tagger::embedded().expect("pos model")),
+            Box::new(Syntax::embedded().expect("parser model")),
+        ])
+        .expect("a valid order");
         let doc = p.analyze(
             "The ministry said the troops had arrived. \"They are here,\" he told reporters.",
             None,

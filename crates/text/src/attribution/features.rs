@@ -212,6 +212,9 @@ pub struct DocView<'a> {
     h_eos: u64,
     /// The dependency layer, or empty vectors where the document has none.
     pub(super) syn: Syntax,
+    /// Where the document has no dependency layer: the arcs parsed so far (the other tokens
+    /// roots of their own) and which sentences they cover.
+    partial: Option<(Vec<crate::parse::Arc>, Vec<bool>)>,
 }
 
 /// No token: a root's head, or a path that leads nowhere.
@@ -238,10 +241,14 @@ const MAX_DEPTH: usize = 64;
 
 impl Syntax {
     fn new(doc: &Doc) -> Syntax {
-        let n = doc.tokens.len();
-        let Some(deps) = doc.deps.as_deref().filter(|d| d.len() == n) else {
-            return Syntax::default();
-        };
+        match doc.deps.as_deref() {
+            Some(d) if d.len() == doc.tokens.len() => Syntax::from_arcs(d),
+            _ => Syntax::default(),
+        }
+    }
+
+    fn from_arcs(deps: &[crate::parse::Arc]) -> Syntax {
+        let n = deps.len();
         let head: Vec<u32> = deps
             .iter()
             .map(|a| a.head.filter(|&h| (h as usize) < n).unwrap_or(NO_TOKEN))
@@ -362,6 +369,46 @@ impl<'a> DocView<'a> {
             h_bos: hash_str("<s>"),
             h_eos: hash_str("</s>"),
             syn: Syntax::new(doc),
+            partial: None,
+        }
+    }
+
+    /// Parses, where the document came without a dependency layer, the sentences that hold
+    /// one of `cues` and were not parsed yet. The features read the parse of the cue's own
+    /// sentence only (a token in another sentence is just that), so this gives the model what
+    /// a parse of the whole document would, for the sentences with a cue alone.
+    pub(super) fn parse_cue_sentences(
+        &mut self,
+        parser: &crate::syntax::Syntax,
+        cues: &[std::ops::Range<usize>],
+    ) {
+        let doc = self.doc;
+        if doc.deps.is_some() || doc.tokens.is_empty() {
+            return;
+        }
+        let (arcs, parsed) = self.partial.get_or_insert_with(|| {
+            (
+                vec![crate::syntax::root_arc(); doc.tokens.len()],
+                vec![false; doc.sentences.len()],
+            )
+        });
+        let mut changed = false;
+        for c in cues {
+            for t in c.clone() {
+                let Some(&si) = self.sent_of.get(t) else {
+                    continue;
+                };
+                let si = si as usize;
+                if parsed.get(si).copied().unwrap_or(true) {
+                    continue;
+                }
+                parsed[si] = true;
+                parser.parse_sentence(doc, doc.sentences[si].tokens.clone(), arcs);
+                changed = true;
+            }
+        }
+        if changed {
+            self.syn = Syntax::from_arcs(arcs);
         }
     }
 

@@ -199,7 +199,18 @@ impl Model {
     /// rules of the post-pass (span conventions, nesting, kind, speakers, channels,
     /// addressees). Speakers read the entity layer when the document has one.
     pub fn analyze(&self, doc: &Doc) -> Vec<Attribution> {
-        post::refine(doc, self.predict(doc))
+        self.analyze_with(doc, None)
+    }
+
+    /// [`Model::analyze`], parsing with `parser` the sentences that hold a cue when `doc` has
+    /// no dependency layer: what the pipeline does, as the model reads no other sentence's
+    /// parse.
+    pub fn analyze_with(
+        &self,
+        doc: &Doc,
+        parser: Option<&crate::syntax::Syntax>,
+    ) -> Vec<Attribution> {
+        post::refine(doc, self.predict_with(doc, parser))
     }
 
     /// The attributions in `doc` (which needs tokens and sentences) as the taggers find them,
@@ -207,12 +218,25 @@ impl Model {
     /// tagger runs once more with it among the cues: rare, so the cost is small), plus the
     /// quotations credited after a dash (`dash_credits`).
     pub fn predict(&self, doc: &Doc) -> Vec<Attribution> {
+        self.predict_with(doc, None)
+    }
+
+    /// [`Model::predict`], parsing with `parser` the sentences that hold a cue when `doc` has
+    /// no dependency layer.
+    pub fn predict_with(
+        &self,
+        doc: &Doc,
+        parser: Option<&crate::syntax::Syntax>,
+    ) -> Vec<Attribution> {
         // The document view and the cue pass are shared by both role passes: an extra cue
         // changes neither, so only the role tagger runs again.
-        let v = DocView::new(doc);
+        let mut v = DocView::new(doc);
         let mut cues = self.find_cues(&v);
         if let Some(b) = &self.bounds {
             b.refine_cues(&v, &mut cues);
+        }
+        if let Some(p) = parser {
+            v.parse_cue_sentences(p, &cues);
         }
         let first = self.roles(&v, &cues);
         let mut covered = vec![false; doc.tokens.len()];
@@ -235,6 +259,9 @@ impl Model {
         let mut out = if extra.is_empty() {
             first
         } else {
+            if let Some(p) = parser {
+                v.parse_cue_sentences(p, &extra);
+            }
             let mut all = cues;
             all.extend(extra);
             all.sort_by_key(|c| c.start);
@@ -815,19 +842,23 @@ fn assemble(doc: &Doc, cue: &Range<usize>, offset: usize, labels: &[usize]) -> A
     )
 }
 
-/// The pipeline component: runs the embedded model.
+/// The pipeline component: runs the embedded model, and the parser over the sentences that
+/// hold a cue where the pipeline has no dependency layer of its own (parsing every sentence
+/// took about twice the time of the rest of attribution).
 pub struct Tagger {
     model: Model,
+    parser: Option<crate::syntax::Syntax>,
 }
 
 impl Tagger {
     pub fn embedded() -> Result<Tagger, ModelError> {
         Ok(Tagger {
             model: Model::embedded()?,
+            parser: Some(crate::syntax::Syntax::embedded()?),
         })
     }
-    pub fn new(model: Model) -> Tagger {
-        Tagger { model }
+    pub fn new(model: Model, parser: Option<crate::syntax::Syntax>) -> Tagger {
+        Tagger { model, parser }
     }
 }
 
@@ -836,13 +867,13 @@ impl Component for Tagger {
         "attribution"
     }
     fn requires(&self) -> &'static [Layer] {
-        &[Layer::Tokens, Layer::Sentences, Layer::Tags, Layer::Deps]
+        &[Layer::Tokens, Layer::Sentences, Layer::Tags]
     }
     fn assigns(&self) -> &'static [Layer] {
         &[Layer::Attributions]
     }
     fn apply(&self, doc: &mut Doc) {
-        doc.attributions = Some(self.model.analyze(doc));
+        doc.attributions = Some(self.model.analyze_with(doc, self.parser.as_ref()));
     }
 }
 
