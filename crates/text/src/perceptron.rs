@@ -203,6 +203,22 @@ impl Perceptron {
         scores.iter_mut().for_each(|s| *s *= self.scale);
     }
 
+    /// The weight of one quantized unit: a stored `i16` times this is the weight.
+    pub fn scale(&self) -> f32 {
+        self.scale
+    }
+
+    /// Every feature the model holds: its key and its quantized weights (see
+    /// [`Perceptron::scale`]), in table order. For callers that lay the weights out their own
+    /// way for speed.
+    pub fn rows(&self) -> impl Iterator<Item = (u64, &[i16])> + '_ {
+        let n = self.n_classes;
+        self.table
+            .chunks_exact(self.stride())
+            .filter(|r| Self::row_key(r) != 0)
+            .map(move |r| (Self::row_key(r), &r[KEY_WORDS..KEY_WORDS + n]))
+    }
+
     /// The best class.
     pub fn predict(&self, features: &[u64], scores: &mut [f32]) -> usize {
         self.score_into(features, scores);
