@@ -6,7 +6,7 @@
 //! accuracy fails here rather than downstream.
 
 /// Dev UAS of the committed model, as `claimtrail train parser` reported it.
-const MEASURED_DEV_UAS: f64 = 82.66;
+const MEASURED_DEV_UAS: f64 = 83.84;
 
 #[test]
 fn embedded_parser_keeps_its_measured_uas_on_ewt_dev() {
