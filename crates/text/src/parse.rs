@@ -876,10 +876,7 @@ fn f3(t: u64, a: u64, b: u64, c: u64) -> u64 {
 
 #[inline]
 fn f4(t: u64, a: u64, b: u64, c: u64, d: u64) -> u64 {
-    fin(step(
-        step(step(step(seed(t), a), b), c),
-        d,
-    ))
+    fin(step(step(step(step(seed(t), a), b), c), d))
 }
 
 /// Lowercases `word`, folds digits to 0 and curly quotes to straight ones.

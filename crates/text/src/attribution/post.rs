@@ -552,7 +552,7 @@ fn subject_taken_for_content(cx: &Ctx, a: &mut Work) {
         .cue
         .clone()
         .any(|i| LEXICONS.interjection_cues.contains(&cx.lower[i]));
-    if !saying || a.source.is_some() || a.content.iter().any(|r| r.start >= a.cue.end) {
+    if !saying || a.content.iter().any(|r| r.start >= a.cue.end) {
         return;
     }
     let Some(k) = a.content.iter().position(|r| {
@@ -561,7 +561,22 @@ fn subject_taken_for_content(cx: &Ctx, a: &mut Work) {
     }) else {
         return;
     };
-    let r = a.content[k].clone();
+    let mut r = a.content[k].clone();
+    // The tagger may have split the phrase, leaving its article as the source: "the | French
+    // Embassy in Tokyo".
+    match &a.source {
+        None => {}
+        Some(s) if s.len() == 1 && s.end == r.start && cx.tag(s.start) == Some(Upos::DET) => {
+            r.start = s.start;
+        }
+        Some(_) => return,
+    }
+    if r.start > 0
+        && cx.sent_of[r.start - 1] == cx.sent_of[r.start]
+        && matches!(cx.lower[r.start - 1].as_str(), "a" | "an" | "the")
+    {
+        r.start -= 1;
+    }
     let mut b = r.start;
     while b > 0 && cx.doc.tokens[b - 1].kind == TokenKind::Quote {
         b -= 1;
@@ -589,6 +604,7 @@ fn subject_taken_for_content(cx: &Ctx, a: &mut Work) {
 /// cites is the source, what is cited the content). Runs after [`shared_sources`], which gives
 /// "citing" the reporter as its source.
 fn citing_aside(cx: &Ctx, w: &mut [Work]) {
+    let is_cue = cue_mask(cx, w);
     for k in 1..w.len() {
         let (before, rest) = w.split_at_mut(k);
         let (p, a) = (&mut before[k - 1], &mut rest[0]);
@@ -599,6 +615,24 @@ fn citing_aside(cx: &Ctx, w: &mut [Work]) {
             || p.cue.end + 1 != a.cue.start
             || cx.lower[p.cue.end] != ","
         {
+            continue;
+        }
+        // The taggers may also give Z to no one, "citing" only the cited words: then Z is the
+        // "that" clause after the comma, up to the sentence end, with no cue in it.
+        let cited = a.content[0].clone();
+        if cited.start == a.cue.end && cx.lower.get(cited.end).is_some_and(|c| c == ",") {
+            let sent = cx.sentence(a.cue.start);
+            let mut last = sent.end;
+            while last > cited.end + 1 && cx.is_punct(last - 1) {
+                last -= 1;
+            }
+            let z = cited.end + 1..last;
+            if z.len() > 2 && cx.lower[z.start] == "that" && !z.clone().any(|i| is_cue[i]) {
+                p.content = vec![z];
+                if a.source.is_none() {
+                    a.source = p.source.clone();
+                }
+            }
             continue;
         }
         let z = a.content[0].clone();
