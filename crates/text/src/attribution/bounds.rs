@@ -368,13 +368,39 @@ pub fn start_features(v: &DocView, c: &CueContext, r: &Run, s: usize, out: &mut 
         fx(219, &[side, off, w]),
         fx(220, &[side, sent_start, t]),
     ]);
-    if let Some(&top) = v.syn.lo_top.get(s) {
-        let p = v.dep_path(c.syn, s);
+    syntax_features(
+        v,
+        c,
+        s,
+        v.syn.lo_top.get(s),
+        [221, 222, 223],
+        side,
+        off,
+        out,
+    );
+}
+
+/// How a boundary candidate `at`, and `top`, the largest phrase that opens (closes) there,
+/// hang from the cue's head: a content boundary is often a clause's edge. Nothing without a
+/// parse.
+#[allow(clippy::too_many_arguments)]
+fn syntax_features(
+    v: &DocView,
+    c: &CueContext,
+    at: usize,
+    top: Option<&u32>,
+    templates: [u64; 3],
+    side: u64,
+    off: u64,
+    out: &mut Vec<u64>,
+) {
+    if let Some(&top) = top {
+        let p = v.dep_path(c.syn, at);
         let tp = v.dep_path(c.syn, top as usize);
         out.extend_from_slice(&[
-            fx(221, &[side, p.kind, p.rel, p.edge]),
-            fx(222, &[side, tp.kind, tp.rel, off]),
-            fx(223, &[side, p.kind, p.edge, off]),
+            fx(templates[0], &[side, p.kind, p.rel, p.edge]),
+            fx(templates[1], &[side, tp.kind, tp.rel, off]),
+            fx(templates[2], &[side, p.kind, p.edge, off]),
         ]);
     }
 }
@@ -441,15 +467,16 @@ pub fn end_features(
         fx(324, &[side, sent_end, q]),
         fx(325, &[side, other_cue, off]),
     ]);
-    if let Some(&top) = v.syn.hi_top.get(e) {
-        let p = v.dep_path(c.syn, e);
-        let tp = v.dep_path(c.syn, top as usize);
-        out.extend_from_slice(&[
-            fx(326, &[side, p.kind, p.rel, p.edge]),
-            fx(327, &[side, tp.kind, tp.rel, off]),
-            fx(328, &[side, p.kind, p.edge, off]),
-        ]);
-    }
+    syntax_features(
+        v,
+        c,
+        e,
+        v.syn.hi_top.get(e),
+        [326, 327, 328],
+        side,
+        off,
+        out,
+    );
 }
 
 /// The candidate with the highest score; on a tie (an untrained ranker) the tagger's own.
