@@ -59,6 +59,8 @@ pub struct Lexicons {
     pub audiences: Phrases<()>,
     pub strong_cues: HashSet<String>,
     pub interjection_cues: HashSet<String>,
+    /// Nouns that report a claim when "that" and a clause follow: see `cues.txt`.
+    pub noun_that: HashSet<String>,
     pub addressee_cues: HashSet<String>,
     /// Wire agencies: alias (lowercased, as phrase) to canonical name.
     pub agencies: Phrases<String>,
@@ -143,6 +145,7 @@ pub static LEXICONS: LazyLock<Lexicons> = LazyLock::new(|| {
         audiences: unit(section(&chan, "audience")),
         strong_cues: set(section(&cues, "strong")),
         interjection_cues: set(section(&cues, "interjection")),
+        noun_that: set(section(&cues, "noun-that")),
         addressee_cues: set(section(&cues, "addressee")),
         agencies: Phrases::new(agencies),
     }

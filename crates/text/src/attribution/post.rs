@@ -245,6 +245,7 @@ pub fn refine(doc: &Doc, atts: Vec<Attribution>) -> Vec<Attribution> {
                 .is_some_and(|s| s.clone().all(|i| cx.marks[i] & MARK_CHANNEL != 0)))
     });
     nesting::link(&cx, &mut w);
+    noun_claims_in_content(&cx, &mut w);
     extend_all(&cx, &mut w);
     whole_quotations(&cx, &mut w);
     quotes_around_cue(&cx, &mut w);
@@ -288,6 +289,74 @@ fn naming(cx: &Ctx, cue: &Range<usize>) -> bool {
         && cue.end < cx.lower.len()
         && (cx.doc.tokens[cue.end].kind == TokenKind::Handle
             || cx.tag(cue.end) == Some(Upos::PROPN))
+}
+
+/// "The ministry rejected the accusation that Seoul fabricated the photos": inside another's
+/// content, a noun of the `[noun-that]` lexicon followed by "that" and a clause is a claim of its
+/// own, with the clause as its content, the possessor as its source where there is one
+/// ("Seoul's claim that ..."), none otherwise, and nested in the outer attribution. Added
+/// after the outer ones, so their indices (and `nested_in`) stay as they are.
+fn noun_claims_in_content(cx: &Ctx, w: &mut Vec<Work>) {
+    let is_cue = cue_mask(cx, w);
+    let mut found = Vec::new();
+    for (k, a) in w.iter().enumerate() {
+        for r in &a.content {
+            let stop = r.end.saturating_sub(2).max(r.start);
+            for (i, &cue) in is_cue.iter().enumerate().take(stop).skip(r.start) {
+                if cue
+                    || !LEXICONS.noun_that.contains(&cx.lower[i])
+                    || cx.lower[i + 1] != "that"
+                    || !matches!(cx.tag(i), Some(Upos::NOUN))
+                {
+                    continue;
+                }
+                let sent = cx.sentence(i);
+                let mut end = r.end.min(sent.end);
+                // Where the noun phrase is a subject, the outer verb follows the clause's own:
+                // "the claim that the border was closed | is false".
+                if let Some(j) = (i + 3..end).find(|&j| {
+                    cx.tag(j - 1) == Some(Upos::VERB)
+                        && matches!(cx.tag(j), Some(Upos::AUX | Upos::VERB))
+                }) {
+                    end = j;
+                }
+                let clause = i + 1..end;
+                // "that" opens a clause here, not a noun phrase ("the claim that day").
+                if !clause
+                    .clone()
+                    .any(|j| matches!(cx.tag(j), Some(Upos::VERB | Upos::AUX)))
+                {
+                    continue;
+                }
+                found.push(Work {
+                    source: possessor(cx, i),
+                    cue: i..i + 1,
+                    content: vec![clause],
+                    kind: AttributionKind::Indirect,
+                    speaker: None,
+                    addressee: None,
+                    channel: None,
+                    nested_in: Some(k),
+                    anonymous: false,
+                });
+            }
+        }
+    }
+    w.extend(found);
+}
+
+/// The names before "'s" that end right before token `noun`: "Seoul's | claim".
+fn possessor(cx: &Ctx, noun: usize) -> Option<Range<usize>> {
+    let s = noun.checked_sub(1)?;
+    if !matches!(cx.lower[s].as_str(), "'s" | "’s") {
+        return None;
+    }
+    let mut b = s;
+    while b > 0 && cx.sent_of[b - 1] == cx.sent_of[s] && matches!(cx.tag(b - 1), Some(Upos::PROPN))
+    {
+        b -= 1;
+    }
+    (b < s).then_some(b..s)
 }
 
 /// How far, in attributions, "told X" looks for an attribution of X's.
@@ -1291,6 +1360,33 @@ mod tests {
                 atts.iter().map(|a| d.slice(a.cue)).collect::<Vec<_>>()
             ),
         }
+    }
+
+    #[test]
+    fn a_claim_named_inside_another_content_is_its_own_nested_attribution() {
+        let d = analyze(
+            "The ministry on Friday rejected the accusation that Seoul had staged the photos, \
+             officials said. Lindqvist's claim that the border was closed is false, the agency \
+             said.",
+        );
+        let atts = d.attributions.as_deref().unwrap_or(&[]);
+        let accusation = find(&d, "accusation");
+        assert_eq!(
+            contents(&d, accusation),
+            ["that Seoul had staged the photos"]
+        );
+        assert_eq!(accusation.source, None);
+        let outer = accusation
+            .nested_in
+            .and_then(|k| atts.get(k))
+            .expect("nested");
+        assert!(outer
+            .content
+            .iter()
+            .any(|c| d.slice(*c).contains("accusation")));
+        let claim = find(&d, "claim");
+        assert_eq!(claim.source.map(|s| d.slice(s)), Some("Lindqvist"));
+        assert_eq!(contents(&d, claim), ["that the border was closed"]);
     }
 
     #[test]
