@@ -606,6 +606,21 @@ fn conventions(cx: &Ctx, w: &mut [Work]) {
                 .is_some_and(|s| s.start <= r.start && r.end <= s.end);
             !lone_article && !in_source
         });
+        // Content does not start on a conjunction whose first conjunct the tagger left
+        // between it and the cue: "said | between 3,000 | and 5,000 troops had arrived".
+        let cue_end = a.cue.end;
+        for r in &mut a.content {
+            let gap = cue_end..r.start;
+            if r.start > cue_end
+                && gap.len() <= 4
+                && cx.tag(r.start) == Some(Upos::CCONJ)
+                && gap
+                    .clone()
+                    .all(|i| !cx.is_punct(i) && cx.marks[i] == 0 && !cx.in_time[i])
+            {
+                r.start = cue_end;
+            }
+        }
         // Content does not end on a conjunction or punctuation that leads to the next cue.
         for r in &mut a.content {
             while r.len() > 1
@@ -1387,6 +1402,17 @@ mod tests {
         let claim = find(&d, "claim");
         assert_eq!(claim.source.map(|s| d.slice(s)), Some("Lindqvist"));
         assert_eq!(contents(&d, claim), ["that the border was closed"]);
+    }
+
+    #[test]
+    fn content_keeps_the_first_conjunct_next_to_the_cue() {
+        let d = analyze(
+            "A senior intelligence official, who spoke on condition of anonymity, said between \
+             3,000 and 5,000 troops had arrived since Feb. 20, including nearly 800 engineers.",
+        );
+        let said = find(&d, "said");
+        let content = contents(&d, said).concat();
+        assert!(content.starts_with("between 3,000"), "{content:?}");
     }
 
     #[test]
