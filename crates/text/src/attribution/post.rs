@@ -655,17 +655,26 @@ fn subject_taken_for_content(cx: &Ctx, a: &mut Work) {
     if !saying || a.content.iter().any(|r| r.start >= a.cue.end) {
         return;
     }
+    // The piece may run up to the cue, or up to a source that the tagger split off the same
+    // phrase: "the defence ministry of | neighbouring | Valdora | said".
+    let joins = |r: &Range<usize>, s: &Range<usize>| {
+        s.start >= r.end && s.start - r.end <= 2 && !(r.end..s.start).any(|i| cx.is_punct(i))
+    };
+    let tail = |r: &Range<usize>| match &a.source {
+        Some(s) if joins(r, s) => s.end,
+        _ => r.end,
+    };
     let Some(k) = a.content.iter().position(|r| {
         r.end <= a.cue.start
-            && (r.end..a.cue.start).all(|i| matches!(cx.tag(i), Some(Upos::ADV | Upos::AUX)))
+            && (tail(r)..a.cue.start).all(|i| matches!(cx.tag(i), Some(Upos::ADV | Upos::AUX)))
     }) else {
         return;
     };
     let mut r = a.content[k].clone();
-    // The tagger may have split the phrase, leaving its article as the source: "the | French
-    // Embassy in Tokyo".
     match &a.source {
         None => {}
+        Some(s) if joins(&r, s) && s.end <= a.cue.start => r.end = s.end,
+        // Or it left the phrase's article as the source: "the | French Embassy in Tokyo".
         Some(s) if s.len() == 1 && s.end == r.start && cx.tag(s.start) == Some(Upos::DET) => {
             r.start = s.start;
         }
@@ -688,14 +697,37 @@ fn subject_taken_for_content(cx: &Ctx, a: &mut Work) {
             Some(Upos::DET | Upos::PROPN | Upos::NOUN | Upos::ADJ | Upos::NUM)
         )
         && r.clone().all(|i| {
-            !matches!(
-                cx.tag(i),
-                Some(Upos::VERB | Upos::AUX | Upos::PRON | Upos::SCONJ)
-            ) && !cx.is_punct(i)
+            // A participle before a noun modifies it: "neighbouring Valdora".
+            let modifier = cx.tag(i) == Some(Upos::VERB)
+                && i + 1 < r.end
+                && matches!(cx.tag(i + 1), Some(Upos::NOUN | Upos::PROPN));
+            (modifier
+                || !matches!(
+                    cx.tag(i),
+                    Some(Upos::VERB | Upos::AUX | Upos::PRON | Upos::SCONJ)
+                ))
+                && !cx.is_punct(i)
         });
-    if after_comma && noun_phrase {
-        a.source = Some(r);
-        a.content.remove(k);
+    if !(after_comma && noun_phrase) {
+        return;
+    }
+    a.source = Some(r);
+    a.content.remove(k);
+    if a.content.is_empty() {
+        // What was said is the clause before the comma, after any dateline dash or colon;
+        // [`postposed`] may still widen it.
+        let comma = b - 1;
+        let sent = cx.sentence(comma);
+        let mut start = (sent.start..comma)
+            .rev()
+            .find(|&i| cx.doc.tokens[i].kind == TokenKind::Dash || cx.lower[i] == ":")
+            .map_or(sent.start, |i| i + 1);
+        while start < comma && cx.is_punct(start) && cx.doc.tokens[start].kind != TokenKind::Quote {
+            start += 1;
+        }
+        if comma > start {
+            a.content.push(start..comma);
+        }
     }
 }
 
@@ -1402,6 +1434,24 @@ mod tests {
         let claim = find(&d, "claim");
         assert_eq!(claim.source.map(|s| d.slice(s)), Some("Lindqvist"));
         assert_eq!(contents(&d, claim), ["that the border was closed"]);
+    }
+
+    #[test]
+    fn a_postposed_speaker_split_by_the_tagger_is_joined_again() {
+        let d = analyze(
+            "OSLAND, June 2 (Harbor Wire) - The Republic of Norlund has moved about 2,000 \
+             sailors to its western islands, the defence ministry of neighbouring Osland said \
+             on Monday, citing radar images taken last week.",
+        );
+        let said = find(&d, "said");
+        assert_eq!(
+            said.source.map(|s| d.slice(s)),
+            Some("the defence ministry of neighbouring Osland")
+        );
+        assert_eq!(
+            contents(&d, said),
+            ["The Republic of Norlund has moved about 2,000 sailors to its western islands"]
+        );
     }
 
     #[test]
