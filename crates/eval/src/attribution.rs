@@ -15,35 +15,35 @@ use crate::{EvalError, Report};
 use std::path::Path;
 use std::time::Instant;
 use text::attribution::{self, Model, TrainConfig};
-use text::pipeline::{Pipeline, Tokenizer};
+use text::pipeline::{Component, Pipeline, Tokenizer};
 use text::syntax::Syntax;
 use text::Doc;
 
 /// The layers the attribution model needs before it runs: tokens, sentences and
 /// part-of-speech tags. It parses the sentences with a cue itself, as in the pipeline.
 pub fn preprocessor() -> Result<Pipeline, EvalError> {
-    let tagger =
-        text::pos::Tagger::embedded().map_err(|e| EvalError::data("pos model", e.to_string()))?;
-    Pipeline::from_components(vec![Box::new(Tokenizer), Box::new(tagger)])
-        .map_err(|e| EvalError::data("pipeline", e.to_string()))
-}
-
-/// The parser the attribution component runs.
-fn parser() -> Result<Syntax, EvalError> {
-    Syntax::embedded().map_err(|e| EvalError::data("parser model", e.to_string()))
+    layers(false)
 }
 
 /// For training: [`preprocessor`] and a dependency parse of every sentence (the gold cues'
 /// sentences are the ones read).
 pub fn training_preprocessor() -> Result<Pipeline, EvalError> {
+    layers(true)
+}
+
+fn layers(parse: bool) -> Result<Pipeline, EvalError> {
     let tagger =
         text::pos::Tagger::embedded().map_err(|e| EvalError::data("pos model", e.to_string()))?;
-    Pipeline::from_components(vec![
-        Box::new(Tokenizer),
-        Box::new(tagger),
-        Box::new(parser()?),
-    ])
-    .map_err(|e| EvalError::data("pipeline", e.to_string()))
+    let mut components: Vec<Box<dyn Component>> = vec![Box::new(Tokenizer), Box::new(tagger)];
+    if parse {
+        components.push(Box::new(parser()?));
+    }
+    Pipeline::from_components(components).map_err(|e| EvalError::data("pipeline", e.to_string()))
+}
+
+/// The parser the attribution component runs.
+fn parser() -> Result<Syntax, EvalError> {
+    Syntax::embedded().map_err(|e| EvalError::data("parser model", e.to_string()))
 }
 
 /// Scores `model` on the articles of `split`.

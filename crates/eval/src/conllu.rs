@@ -1,7 +1,7 @@
 //! CoNLL-U reader (UD EWT, GUM): sentences of syntactic words with their columns and comments.
 
 use crate::error::{read_text, EvalError};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug, Default)]
 pub struct Word {
@@ -16,6 +16,16 @@ pub struct Word {
 }
 
 impl Word {
+    /// The UPOS column as a tag; an unknown tag is an error naming the file and the word.
+    pub fn upos_tag(&self, path: &Path) -> Result<text::Upos, EvalError> {
+        text::Upos::parse(&self.upos).ok_or_else(|| {
+            EvalError::data(
+                path,
+                format!("unknown UPOS {:?} on word {:?}", self.upos, self.form),
+            )
+        })
+    }
+
     /// A `Key=Value` entry of the MISC column.
     pub fn misc_value(&self, key: &str) -> Option<&str> {
         self.misc
@@ -44,6 +54,17 @@ impl Sentence {
             (k.trim() == key).then(|| v.trim())
         })
     }
+}
+
+/// Reads split `split` (train, dev, test) of UD English EWT from `dir`: the file's path and
+/// its sentences; a split with no sentence is an error.
+pub fn read_ewt(dir: &Path, split: &str) -> Result<(PathBuf, Vec<Sentence>), EvalError> {
+    let path = dir.join(format!("en_ewt-ud-{split}.conllu"));
+    let sentences = read(&path)?;
+    if sentences.is_empty() {
+        return Err(EvalError::data(&path, "no sentences"));
+    }
+    Ok((path, sentences))
 }
 
 /// Reads every sentence of a CoNLL-U file.

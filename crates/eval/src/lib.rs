@@ -43,6 +43,17 @@ pub fn shared_data_dir() -> Option<std::path::PathBuf> {
     }
 }
 
+/// `../shared/data/ud-ewt` where it holds the dev split, like [`shared_data_dir`].
+pub fn shared_ewt_dir() -> Option<std::path::PathBuf> {
+    let dir = shared_data_dir()?.join("ud-ewt");
+    if dir.join("en_ewt-ud-dev.conllu").is_file() {
+        Some(dir)
+    } else {
+        eprintln!("skipping: {} has no en_ewt-ud-dev.conllu", dir.display());
+        None
+    }
+}
+
 /// `../shared/seed`, like [`shared_data_dir`].
 pub fn shared_seed_dir() -> Option<std::path::PathBuf> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seed");

@@ -16,10 +16,6 @@ use text::parse::{Arc, Deprel, Parser, TrainConfig, TrainSentence};
 use text::pos::Tagger;
 use text::Upos;
 
-fn split_path(dir: &Path, split: &str) -> PathBuf {
-    dir.join(format!("en_ewt-ud-{split}.conllu"))
-}
-
 /// A treebank split as training sentences (gold tags, heads and labels).
 struct Split {
     path: PathBuf,
@@ -27,11 +23,7 @@ struct Split {
 }
 
 fn load(dir: &Path, split: &str) -> Result<Split, EvalError> {
-    let path = split_path(dir, split);
-    let raw = conllu::read(&path)?;
-    if raw.is_empty() {
-        return Err(EvalError::data(&path, "no sentences"));
-    }
+    let (path, raw) = conllu::read_ewt(dir, split)?;
     let sentences = raw
         .iter()
         .map(|s| convert(s, &path))
@@ -44,12 +36,7 @@ fn convert(s: &Sentence, path: &Path) -> Result<TrainSentence, EvalError> {
     let mut out = TrainSentence::default();
     for w in &s.words {
         out.words.push(w.form.clone());
-        out.upos.push(Upos::parse(&w.upos).ok_or_else(|| {
-            EvalError::data(
-                path,
-                format!("unknown UPOS {:?} on word {:?}", w.upos, w.form),
-            )
-        })?);
+        out.upos.push(w.upos_tag(path)?);
         if w.head > n {
             return Err(EvalError::data(
                 path,

@@ -14,10 +14,6 @@ use std::time::Instant;
 use text::pos::{Lemmatizer, Tagger, TrainConfig};
 use text::Upos;
 
-fn split_path(dir: &Path, split: &str) -> PathBuf {
-    dir.join(format!("en_ewt-ud-{split}.conllu"))
-}
-
 /// A treebank split with its tags parsed.
 struct Split {
     path: PathBuf,
@@ -26,24 +22,11 @@ struct Split {
 }
 
 fn load(dir: &Path, split: &str) -> Result<Split, EvalError> {
-    let path = split_path(dir, split);
-    let sentences = conllu::read(&path)?;
-    if sentences.is_empty() {
-        return Err(EvalError::data(&path, "no sentences"));
-    }
-    let mut tags = Vec::with_capacity(sentences.len());
-    for s in &sentences {
-        let mut t = Vec::with_capacity(s.words.len());
-        for w in &s.words {
-            t.push(Upos::parse(&w.upos).ok_or_else(|| {
-                EvalError::data(
-                    &path,
-                    format!("unknown UPOS {:?} on word {:?}", w.upos, w.form),
-                )
-            })?);
-        }
-        tags.push(t);
-    }
+    let (path, sentences) = conllu::read_ewt(dir, split)?;
+    let tags = sentences
+        .iter()
+        .map(|s| s.words.iter().map(|w| w.upos_tag(&path)).collect())
+        .collect::<Result<Vec<Vec<Upos>>, _>>()?;
     Ok(Split {
         path,
         sentences,

@@ -5,14 +5,9 @@
 
 #[test]
 fn embedded_tagger_scores_at_least_95_upos_on_ewt_dev() {
-    let Some(data) = eval::shared_data_dir() else {
+    let Some(dir) = eval::shared_ewt_dir() else {
         return;
     };
-    let dir = data.join("ud-ewt");
-    if !dir.join("en_ewt-ud-dev.conllu").is_file() {
-        eprintln!("skipping: {} has no en_ewt-ud-dev.conllu", dir.display());
-        return;
-    }
     let report = match eval::pos::evaluate(&dir, "dev") {
         Ok(r) => r,
         Err(e) => panic!("scoring EWT dev failed: {e}"),

@@ -240,6 +240,11 @@ pub(super) struct Syntax {
 const MAX_DEPTH: usize = 64;
 
 impl Syntax {
+    /// Whether token `j` opens (1), closes (2) or is all of (3) the subtree of token `k`.
+    fn edge(&self, k: usize, j: usize) -> u64 {
+        u64::from(self.lo[k] as usize == j) | (u64::from(self.hi[k] as usize == j) << 1)
+    }
+
     fn new(doc: &Doc) -> Syntax {
         match doc.deps.as_deref() {
             Some(d) if d.len() == doc.tokens.len() => Syntax::from_arcs(d),
@@ -458,12 +463,10 @@ impl<'a> DocView<'a> {
                 sibling = Some(prev);
             }
             if a as usize == h {
-                let edge = u64::from(syn.lo[prev] as usize == j)
-                    | (u64::from(syn.hi[prev] as usize == j) << 1);
                 return DepPath {
                     kind: if prev < h { 2 } else { 3 },
                     rel: syn.rel[prev],
-                    edge,
+                    edge: syn.edge(prev, j),
                 };
             }
             prev = a as usize;
@@ -487,8 +490,7 @@ impl<'a> DocView<'a> {
             Some(k) => DepPath {
                 kind: 7,
                 rel: syn.rel[k],
-                edge: u64::from(syn.lo[k] as usize == j)
-                    | (u64::from(syn.hi[k] as usize == j) << 1),
+                edge: syn.edge(k, j),
             },
             None => DepPath {
                 kind: 5,

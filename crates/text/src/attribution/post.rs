@@ -718,13 +718,11 @@ fn subject_taken_for_content(cx: &Ctx, a: &mut Work) {
         // [`postposed`] may still widen it.
         let comma = b - 1;
         let sent = cx.sentence(comma);
-        let mut start = (sent.start..comma)
+        let after_dateline = (sent.start..comma)
             .rev()
             .find(|&i| cx.doc.tokens[i].kind == TokenKind::Dash || cx.lower[i] == ":")
             .map_or(sent.start, |i| i + 1);
-        while start < comma && cx.is_punct(start) && cx.doc.tokens[start].kind != TokenKind::Quote {
-            start += 1;
-        }
+        let start = skip_punct(cx, after_dateline, comma);
         if comma > start {
             a.content.push(start..comma);
         }
@@ -956,10 +954,7 @@ fn postposed(cx: &Ctx, w: &mut [Work]) {
         if (e..sent.end).any(|i| !cx.is_punct(i)) {
             continue;
         }
-        let mut start = sent.start;
-        while start < comma && cx.is_punct(start) && cx.doc.tokens[start].kind != TokenKind::Quote {
-            start += 1;
-        }
+        let start = skip_punct(cx, sent.start, comma);
         if comma - start < 4 {
             continue;
         }
@@ -996,6 +991,15 @@ fn postposed(cx: &Ctx, w: &mut [Work]) {
             }
         }
     }
+}
+
+/// The first token from `start` (before `end`) that is no punctuation, quote marks excepted: the
+/// start of a clause before a postposed speaker, opening quote mark included.
+fn skip_punct(cx: &Ctx, mut start: usize, end: usize) -> usize {
+    while start < end && cx.is_punct(start) && cx.doc.tokens[start].kind != TokenKind::Quote {
+        start += 1;
+    }
+    start
 }
 
 /// A content piece that starts and ends inside one quotation, with its cue outside it, is the
