@@ -68,7 +68,9 @@ pub fn train_with(dir: &Path, out: &Path, config: &TrainConfig) -> Result<Report
     let started = Instant::now();
     let parser = Parser::train(&train.sentences, config);
     let train_secs = started.elapsed().as_secs_f64();
-    let bytes = parser.to_bytes(config.prune);
+    let bytes = parser
+        .to_bytes(config.prune)
+        .map_err(|e| EvalError::data(out, e.to_string()))?;
     std::fs::write(out, &bytes).map_err(|e| EvalError::Write {
         path: out.to_path_buf(),
         source: e,

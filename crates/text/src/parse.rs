@@ -268,13 +268,14 @@ impl Default for TrainConfig {
 /// The parser: a move model and an arc labeler.
 #[derive(Clone, Debug)]
 pub struct Parser {
-    /// The models as trained or read, kept for [`Parser::to_bytes`].
-    moves: Perceptron,
-    /// The move model again, laid out for look-up speed (what parsing reads).
+    /// The move model, laid out for look-up speed (what parsing reads).
     fast_moves: MoveTable,
-    labels: Perceptron,
     /// The labeler likewise.
     fast_labels: LabelTable,
+    n_features: (usize, usize),
+    /// The models as trained (moves, labeler), kept for [`Parser::to_bytes`]. A parser read
+    /// from bytes drops them once its tables are built: they would double its memory.
+    trained: Option<Box<(Perceptron, Perceptron)>>,
 }
 
 const MAGIC: &[u8; 8] = b"CTPARS01";
@@ -303,7 +304,7 @@ impl Parser {
 
     /// Number of hashed features kept in the move model and in the labeler.
     pub fn n_features(&self) -> (usize, usize) {
-        (self.moves.n_features(), self.labels.n_features())
+        self.n_features
     }
 
     /// Parses one sentence. `tags[i]` is the tag of `words[i]`; missing tags count as `X`.
@@ -429,21 +430,32 @@ impl Parser {
                 }
             }
         }
-        Parser::new(moves.finish(), labels.finish())
+        let (moves, labels) = (moves.finish(), labels.finish());
+        Parser {
+            trained: Some(Box::new((moves.clone(), labels.clone()))),
+            ..Parser::tables(&moves, &labels)
+        }
     }
 
     /// Compact binary form: a magic header, the move model's length, the move model, the
     /// labeler; weights below `prune` in absolute value are dropped (see
     /// [`Perceptron::to_bytes`]).
-    pub fn to_bytes(&self, prune: f32) -> Vec<u8> {
-        let moves = self.moves.to_bytes(prune);
-        let labels = self.labels.to_bytes(prune);
+    pub fn to_bytes(&self, prune: f32) -> Result<Vec<u8>, ModelError> {
+        let Some((moves, labels)) = self.trained.as_deref() else {
+            return Err(ModelError(
+                "a parser read from bytes keeps only its look-up tables: write the bytes it \
+                 was read from instead"
+                    .to_string(),
+            ));
+        };
+        let moves = moves.to_bytes(prune);
+        let labels = labels.to_bytes(prune);
         let mut out = Vec::with_capacity(12 + moves.len() + labels.len());
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&(moves.len() as u32).to_le_bytes());
         out.extend_from_slice(&moves);
         out.extend_from_slice(&labels);
-        out
+        Ok(out)
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Parser, ModelError> {
@@ -463,15 +475,15 @@ impl Parser {
                 "unexpected number of classes (model of another version?)",
             ));
         }
-        Ok(Parser::new(moves, labels))
+        Ok(Parser::tables(&moves, &labels))
     }
 
-    fn new(moves: Perceptron, labels: Perceptron) -> Parser {
+    fn tables(moves: &Perceptron, labels: &Perceptron) -> Parser {
         Parser {
-            fast_moves: MoveTable::new(&moves),
-            moves,
-            fast_labels: LabelTable::new(&labels),
-            labels,
+            fast_moves: MoveTable::new(moves),
+            fast_labels: LabelTable::new(labels),
+            n_features: (moves.n_features(), labels.n_features()),
+            trained: None,
         }
     }
 }
@@ -1360,10 +1372,11 @@ mod tests {
         };
         let a = Parser::train(&data, &config);
         let b = Parser::train(&data, &config);
-        let bytes = a.to_bytes(0.0);
-        assert_eq!(bytes, b.to_bytes(0.0));
+        let bytes = a.to_bytes(0.0).expect("a trained parser writes its models");
+        assert_eq!(Some(&bytes), b.to_bytes(0.0).ok().as_ref());
         let back = Parser::from_bytes(&bytes).expect("round trip");
-        assert_eq!(back.to_bytes(0.0), bytes);
+        assert!(back.to_bytes(0.0).is_err(), "a read parser keeps no models");
+        assert_eq!(back.n_features(), a.n_features());
         for s in &data {
             let words: Vec<&str> = s.words.iter().map(String::as_str).collect();
             let arcs = back.parse(&words, &s.upos);
@@ -1414,7 +1427,9 @@ mod tests {
 
     #[test]
     fn bad_model_files_are_errors() {
-        let bytes = Parser::train(&tiny_treebank(), &TrainConfig::default()).to_bytes(0.0);
+        let bytes = Parser::train(&tiny_treebank(), &TrainConfig::default())
+            .to_bytes(0.0)
+            .expect("a trained parser writes its models");
         assert!(Parser::from_bytes(&bytes[..bytes.len() - 1]).is_err());
         assert!(Parser::from_bytes(&bytes[..20]).is_err());
         assert!(Parser::from_bytes(b"junk").is_err());
