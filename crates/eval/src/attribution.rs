@@ -64,23 +64,41 @@ pub fn score_with(
     articles: &[Article],
     refine: bool,
 ) -> Result<(Scores, f64), EvalError> {
-    let mut total = Scores::default();
-    let prep = preprocessor()?;
     let parser = parser()?;
     let mut predict_secs = 0.0;
+    let total = score_by(
+        articles,
+        |doc| {
+            let t = Instant::now();
+            let predicted = if refine {
+                model.analyze_with(doc, Some(&parser))
+            } else {
+                model.predict_with(doc, Some(&parser))
+            };
+            predict_secs += t.elapsed().as_secs_f64();
+            predicted
+        },
+        refine,
+    )?;
+    Ok((total, predict_secs))
+}
+
+/// Scores the attributions `analyze` finds in each article (preprocessed as for
+/// [`preprocessor`]) against the gold ones; `dump` allows the error-analysis dump.
+pub fn score_by(
+    articles: &[Article],
+    mut analyze: impl FnMut(&Doc) -> Vec<text::doc::Attribution>,
+    dump: bool,
+) -> Result<Scores, EvalError> {
+    let mut total = Scores::default();
+    let prep = preprocessor()?;
     // Error analysis: with CLAIMTRAIL_ATTR_DUMP set, each article's gold and system roles
     // (normalized, as scored) go to that file as JSON lines.
-    let dump_path = std::env::var_os("CLAIMTRAIL_ATTR_DUMP").filter(|_| refine);
-    let mut dump = String::new();
+    let dump_path = std::env::var_os("CLAIMTRAIL_ATTR_DUMP").filter(|_| dump);
+    let mut lines = String::new();
     for a in articles {
         let doc = prep.analyze(&a.text, None);
-        let t = Instant::now();
-        let predicted = if refine {
-            model.analyze_with(&doc, Some(&parser))
-        } else {
-            model.predict_with(&doc, Some(&parser))
-        };
-        predict_secs += t.elapsed().as_secs_f64();
+        let predicted = analyze(&doc);
         // PolNeAR gives each token one attribution and annotates the outer one of a chain
         // ("X said Y has never acknowledged Z" is X's, with all of it as content), so the
         // attributions the post-pass nests inside another's content are not scored. One nested
@@ -108,17 +126,17 @@ pub fn score_with(
             .collect();
         total.add(&polnear::score(&a.text, &gold, &sys));
         if dump_path.is_some() {
-            dump.push_str(&dump_line(a, &gold, &sys));
-            dump.push('\n');
+            lines.push_str(&dump_line(a, &gold, &sys));
+            lines.push('\n');
         }
     }
     if let Some(p) = dump_path {
-        std::fs::write(&p, dump).map_err(|e| EvalError::Write {
+        std::fs::write(&p, lines).map_err(|e| EvalError::Write {
             path: p.into(),
             source: e,
         })?;
     }
-    Ok((total, predict_secs))
+    Ok(total)
 }
 
 /// One article's gold and system attributions as a JSON line: each role a list of

@@ -228,6 +228,34 @@ impl Model {
         doc: &Doc,
         parser: Option<&crate::syntax::Syntax>,
     ) -> Vec<Attribution> {
+        self.predict_inner(doc, parser, &mut None)
+    }
+
+    /// [`Model::analyze_with`] with a second role model beside the role tagger: `scorer`
+    /// gives, for each cue's window, a score per token and role label, and each token takes
+    /// the label maximizing `perceptron_weight` times the tagger's score plus that score
+    /// (weight 0: the other model alone). This is how a role model trained outside this crate
+    /// is measured inside the whole pipeline (`experiments/neural-roles`).
+    pub fn analyze_with_role_scorer(
+        &self,
+        doc: &Doc,
+        parser: Option<&crate::syntax::Syntax>,
+        scorer: RoleScorer<'_>,
+        perceptron_weight: f32,
+    ) -> Vec<Attribution> {
+        let mut extra = Some(ExtraScorer {
+            scorer,
+            weight: perceptron_weight,
+        });
+        post::refine(doc, self.predict_inner(doc, parser, &mut extra))
+    }
+
+    fn predict_inner(
+        &self,
+        doc: &Doc,
+        parser: Option<&crate::syntax::Syntax>,
+        second: &mut Option<ExtraScorer<'_>>,
+    ) -> Vec<Attribution> {
         // The document view and the cue pass are shared by both role passes: an extra cue
         // changes neither, so only the role tagger runs again.
         let mut v = DocView::new(doc);
@@ -238,7 +266,7 @@ impl Model {
         if let Some(p) = parser {
             v.parse_cue_sentences(p, &cues);
         }
-        let first = self.roles(&v, &cues);
+        let first = self.roles(&v, &cues, second);
         let mut covered = vec![false; doc.tokens.len()];
         for a in &first {
             for s in a
@@ -265,7 +293,7 @@ impl Model {
             let mut all = cues;
             all.extend(extra);
             all.sort_by_key(|c| c.start);
-            self.roles(&v, &all)
+            self.roles(&v, &all, second)
         };
         let credits = dash_credits(doc, &v.quote, &covered);
         if !credits.is_empty() {
@@ -307,8 +335,13 @@ impl Model {
 
     /// The role tagger over each of `cues` (in text order), its content boundaries ranked
     /// again, then one attribution per cue.
-    fn roles(&self, v: &DocView, cues: &[Range<usize>]) -> Vec<Attribution> {
-        let (marks, mut tagged) = self.tag_windows(v, cues);
+    fn roles(
+        &self,
+        v: &DocView,
+        cues: &[Range<usize>],
+        extra: &mut Option<ExtraScorer<'_>>,
+    ) -> Vec<Attribution> {
+        let (marks, mut tagged) = self.tag_windows(v, cues, extra);
         let mut out = Vec::with_capacity(cues.len());
         for (k, (cue, (offset, labels))) in cues.iter().zip(&mut tagged).enumerate() {
             if let Some(b) = &self.bounds {
@@ -325,11 +358,20 @@ impl Model {
         &self,
         v: &DocView,
         cues: &[Range<usize>],
+        extra: &mut Option<ExtraScorer<'_>>,
     ) -> (CueMarks, Vec<(usize, Vec<usize>)>) {
         let doc = v.doc;
         let mut feats = Vec::with_capacity(64);
         let mut scores = [0f32; 3];
         let marks = CueMarks::new(doc.tokens.len(), cues);
+        let other: Option<(Vec<Vec<[f32; 3]>>, f32)> = extra.as_mut().map(|e| {
+            let inputs: Vec<RoleInputs> = cues
+                .iter()
+                .enumerate()
+                .map(|(k, cue)| role_inputs(v, cue, k, &marks))
+                .collect();
+            ((e.scorer)(&inputs), e.weight)
+        });
         let mut tagged = Vec::with_capacity(cues.len());
         for (k, cue) in cues.iter().enumerate() {
             let window = window(v, cue);
@@ -339,7 +381,27 @@ impl Model {
                 k,
                 &marks,
                 window.clone(),
-                |_, f| self.role.predict(f, &mut scores),
+                true,
+                |j, f| match &other {
+                    None => self.role.predict(f, &mut scores),
+                    Some((all, w)) => {
+                        self.role.score_into(f, &mut scores);
+                        let o = all
+                            .get(k)
+                            .and_then(|s| s.get(j - window.start))
+                            .copied()
+                            .unwrap_or_default();
+                        let mut best = 0;
+                        let mut top = f32::MIN;
+                        for (y, (p, q)) in scores.iter().zip(o).enumerate() {
+                            if w * p + q > top {
+                                top = w * p + q;
+                                best = y;
+                            }
+                        }
+                        best
+                    }
+                },
                 &mut feats,
             );
             tagged.push((window.start, labels));
@@ -687,13 +749,17 @@ fn window(v: &DocView, cue: &Range<usize>) -> Range<usize> {
 }
 
 /// Greedy role labels (indices into ROLE_LABELS) for the tokens of `window`; the cue's own
-/// tokens get [`ROLE_CUE_HISTORY`].
+/// tokens get [`ROLE_CUE_HISTORY`]. With `right_stop`, a later sentence whose first tokens
+/// are labelled neither is left unlabelled (see [`RIGHT_STOP_AFTER`]); without it every token
+/// is visited, as [`role_inputs`] needs.
+#[allow(clippy::too_many_arguments)]
 fn tag_roles(
     v: &DocView,
     cue: &Range<usize>,
     k: usize,
     marks: &CueMarks,
     window: Range<usize>,
+    right_stop: bool,
     mut predict: impl FnMut(usize, &[u64]) -> usize,
     feats: &mut Vec<u64>,
 ) -> Vec<usize> {
@@ -710,7 +776,7 @@ fn tag_roles(
         if v.sent_of[j] > c.sent {
             if j == sent.start {
                 sent_has_role = false;
-            } else if j - sent.start == RIGHT_STOP_AFTER && !sent_has_role {
+            } else if right_stop && j - sent.start == RIGHT_STOP_AFTER && !sent_has_role {
                 labels.resize(window.len(), 0);
                 break;
             }
@@ -877,6 +943,83 @@ impl Component for Tagger {
     }
 }
 
+/// A second role model's scorer, and the weight of the role tagger's own scores beside it.
+struct ExtraScorer<'a> {
+    scorer: RoleScorer<'a>,
+    weight: f32,
+}
+
+/// A second role model: for each cue's window, a score per window token and role label
+/// (neither, source, content).
+pub type RoleScorer<'a> = &'a mut dyn FnMut(&[RoleInputs]) -> Vec<Vec<[f32; 3]>>;
+
+/// One cue's role window as a role model outside this crate sees it: the role tagger's own
+/// hashed features for each token, without label history (a model that scores the whole
+/// window at once has none to give); the cue's own tokens have no features.
+pub struct RoleInputs {
+    pub cue: Range<usize>,
+    pub window: Range<usize>,
+    /// The features of the window's `p`-th token are `features[starts[p]..starts[p + 1]]`.
+    pub features: Vec<u64>,
+    pub starts: Vec<usize>,
+}
+
+fn role_inputs(v: &DocView, cue: &Range<usize>, k: usize, marks: &CueMarks) -> RoleInputs {
+    let window = window(v, cue);
+    let mut features = Vec::new();
+    let mut starts = vec![0];
+    let mut scratch = Vec::with_capacity(64);
+    tag_roles(
+        v,
+        cue,
+        k,
+        marks,
+        window.clone(),
+        false,
+        |j, f| {
+            while starts.len() <= j - window.start {
+                starts.push(features.len());
+            }
+            features.extend_from_slice(f);
+            starts.push(features.len());
+            0
+        },
+        &mut scratch,
+    );
+    starts.resize(window.len() + 1, features.len());
+    RoleInputs {
+        cue: cue.clone(),
+        window,
+        features,
+        starts,
+    }
+}
+
+/// The role windows of `doc`'s gold attributions as training uses them (gold cues, gold
+/// cue marks), each with the gold label of every window token (0 neither, 1 source,
+/// 2 content): the training data of a role model trained outside this crate.
+pub fn gold_role_inputs(doc: &Doc, gold: &[GoldAttribution]) -> Vec<(RoleInputs, Vec<u8>)> {
+    let td = prepare(doc, gold, &mut TrainStats::default());
+    let marks = CueMarks::new(doc.tokens.len(), &td.cues);
+    td.cues
+        .iter()
+        .zip(&td.roles)
+        .enumerate()
+        .map(|(k, (cue, g))| {
+            let inputs = role_inputs(&td.view, cue, k, &marks);
+            let labels = inputs
+                .window
+                .clone()
+                .map(|j| {
+                    g.binary_search_by_key(&j, |&(i, _)| i)
+                        .map_or(0, |p| g[p].1 as u8)
+                })
+                .collect();
+            (inputs, labels)
+        })
+        .collect()
+}
+
 /// A gold attribution for training: byte spans, each role possibly in several pieces (empty
 /// when absent).
 #[derive(Clone, Debug, Default)]
@@ -950,44 +1093,10 @@ struct TrainDoc<'a> {
 /// Trains both taggers on documents with tokens and sentences and their gold attributions.
 pub fn train(docs: &[(Doc, Vec<GoldAttribution>)], config: TrainConfig) -> (Model, TrainStats) {
     let mut stats = TrainStats::default();
-    let mut prepared: Vec<TrainDoc> = Vec::with_capacity(docs.len());
-    for (doc, gold) in docs {
-        let view = DocView::new(doc);
-        let mut cue_labels = vec![0usize; doc.tokens.len()];
-        let mut cues = Vec::new();
-        let mut roles = Vec::new();
-        for g in gold {
-            let ct = covered(doc, &g.cue);
-            let (Some(&a), Some(&b)) = (ct.first(), ct.last()) else {
-                stats.skipped += 1;
-                continue;
-            };
-            if v_sent(&view, a) != v_sent(&view, b) || cue_labels[a..=b].iter().any(|&l| l != 0) {
-                stats.skipped += 1;
-                continue;
-            }
-            cue_labels[a] = 1;
-            for l in &mut cue_labels[a + 1..=b] {
-                *l = 2;
-            }
-            let mut r: Vec<(usize, usize)> = covered(doc, &g.source)
-                .into_iter()
-                .map(|i| (i, 1))
-                .collect();
-            r.extend(covered(doc, &g.content).into_iter().map(|i| (i, 2)));
-            r.retain(|&(i, _)| i < a || i > b);
-            r.sort_unstable();
-            cues.push(a..b + 1);
-            roles.push(r);
-            stats.attributions += 1;
-        }
-        prepared.push(TrainDoc {
-            view,
-            cue_labels,
-            cues,
-            roles,
-        });
-    }
+    let prepared: Vec<TrainDoc> = docs
+        .iter()
+        .map(|(doc, gold)| prepare(doc, gold, &mut stats))
+        .collect();
 
     let all: Vec<usize> = (0..prepared.len()).collect();
     let mut rng = Rng(config.seed | 1);
@@ -1025,6 +1134,47 @@ pub fn train(docs: &[(Doc, Vec<GoldAttribution>)], config: TrainConfig) -> (Mode
         },
         stats,
     )
+}
+
+/// A training document: its view, gold cue labels, and per gold cue its role labels. Gold
+/// attributions whose cue spans two sentences or overlaps another's are skipped (counted in
+/// `stats`).
+fn prepare<'a>(doc: &'a Doc, gold: &[GoldAttribution], stats: &mut TrainStats) -> TrainDoc<'a> {
+    let view = DocView::new(doc);
+    let mut cue_labels = vec![0usize; doc.tokens.len()];
+    let mut cues = Vec::new();
+    let mut roles = Vec::new();
+    for g in gold {
+        let ct = covered(doc, &g.cue);
+        let (Some(&a), Some(&b)) = (ct.first(), ct.last()) else {
+            stats.skipped += 1;
+            continue;
+        };
+        if v_sent(&view, a) != v_sent(&view, b) || cue_labels[a..=b].iter().any(|&l| l != 0) {
+            stats.skipped += 1;
+            continue;
+        }
+        cue_labels[a] = 1;
+        for l in &mut cue_labels[a + 1..=b] {
+            *l = 2;
+        }
+        let mut r: Vec<(usize, usize)> = covered(doc, &g.source)
+            .into_iter()
+            .map(|i| (i, 1))
+            .collect();
+        r.extend(covered(doc, &g.content).into_iter().map(|i| (i, 2)));
+        r.retain(|&(i, _)| i < a || i > b);
+        r.sort_unstable();
+        cues.push(a..b + 1);
+        roles.push(r);
+        stats.attributions += 1;
+    }
+    TrainDoc {
+        view,
+        cue_labels,
+        cues,
+        roles,
+    }
 }
 
 /// Share of the training cues whose first token the cue filter may send past the cue tagger.
@@ -1155,6 +1305,7 @@ fn train_taggers(
                     k,
                     &marks,
                     w.clone(),
+                    true,
                     |j, f| {
                         let guess = role_trainer.predict(f, &mut scores);
                         role_trainer.update(truth_at(j), guess, f);
@@ -1183,7 +1334,7 @@ impl Model {
                 examples.add_cue(v, &r, (g.start, g.end - 1));
             }
         }
-        let (marks, tagged) = self.tag_windows(v, &cues);
+        let (marks, tagged) = self.tag_windows(v, &cues, &mut None);
         for (k, (cue, (offset, labels))) in cues.iter().zip(&tagged).enumerate() {
             let Some(g) = td.cues.iter().position(|c| c == cue) else {
                 continue;
