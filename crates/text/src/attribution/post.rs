@@ -566,9 +566,12 @@ fn conventions(cx: &Ctx, w: &mut [Work]) {
         // anonymity phrase next to the cue for the source, or a piece of the clause ("a senior
         // official, who"); the speaker is the noun phrase before the phrase.
         if let Some(np) = before_anonymity(cx, a.cue.start, &sent) {
-            // A source that takes in the phrase ("two people familiar with the matter") stays.
+            // A source that takes in the phrase ("two people familiar with the matter") stays;
+            // a piece of the noun phrase ("a | senior official") does not.
             let broken = a.source.as_ref().is_none_or(|s| {
-                s.start >= np.end || matches!(cx.lower[s.end - 1].as_str(), "who" | "," | "which")
+                s.start >= np.end
+                    || matches!(cx.lower[s.end - 1].as_str(), "who" | "," | "which")
+                    || s.start >= np.start && s.end < np.end
             });
             if broken {
                 a.source = Some(np);
@@ -918,7 +921,14 @@ fn postposed(cx: &Ctx, w: &mut [Work]) {
         if s.end > a.cue.start || s.start < sent.start {
             continue;
         }
-        if (s.end..a.cue.start).any(|i| !matches!(cx.tag(i), Some(Upos::ADV | Upos::AUX))) {
+        // An anonymity phrase may stand between them: "Z, an official who spoke on condition
+        // of anonymity said".
+        let between_ok = |i: usize| {
+            matches!(cx.tag(i), Some(Upos::ADV | Upos::AUX))
+                || cx.marks[i] & MARK_ANON != 0
+                || cx.lower[i] == "," && (s.end..a.cue.start).any(|j| cx.marks[j] & MARK_ANON != 0)
+        };
+        if !(s.end..a.cue.start).all(between_ok) {
             continue;
         }
         // The source follows a comma (and perhaps the quote mark closing the content).
@@ -1731,5 +1741,33 @@ mod tests {
         assert_eq!(analyze("").attributions, Some(vec![]));
         let _ = analyze("\"");
         let _ = analyze("said");
+    }
+
+    #[test]
+    fn a_relative_clause_of_anonymity_stays_out_of_the_speaker() {
+        for text in [
+            "A senior police official who spoke on condition of anonymity said the suspect \
+             had fled.",
+            "The suspect had fled, a senior police official who spoke on condition of \
+             anonymity said.",
+            "The suspect had fled, a senior police official speaking on condition of anonymity \
+             said.",
+            "The suspect had fled, according to a senior police official who spoke on \
+             condition of anonymity.",
+        ] {
+            let d = analyze(text);
+            let atts = d.attributions.as_deref().unwrap_or(&[]);
+            assert_eq!(atts.len(), 1, "{text}: {atts:?}");
+            let a = &atts[0];
+            let sp = a.speaker.as_ref().expect("a speaker");
+            assert_eq!(sp.name, "senior police official", "{text}");
+            assert!(sp.anonymous, "{text}");
+            let content = contents(&d, a).concat();
+            assert!(
+                content.to_lowercase().contains("the suspect had fled"),
+                "{text}: {content:?}"
+            );
+            assert!(!content.contains("anonymity"), "{text}: {content:?}");
+        }
     }
 }

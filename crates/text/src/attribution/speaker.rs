@@ -250,7 +250,9 @@ pub fn describe(cx: &Ctx, r: Range<usize>) -> Speaker {
         sp.name = cx.text(ent_range(g)).to_string();
         sp.kind = SpeakerKind::State;
     } else {
-        sp.name = cx.text(start.max(r.start)..r.end).to_string();
+        sp.name = cx
+            .text(start.max(r.start)..before_relative(cx, start..r.end))
+            .to_string();
         sp.kind = lexical.unwrap_or(SpeakerKind::Unknown);
         sp.anonymous = anonymous_head(cx, r.clone());
     }
@@ -258,6 +260,24 @@ pub fn describe(cx: &Ctx, r: Range<usize>) -> Speaker {
         sp.name = cx.text(r).to_string();
     }
     sp
+}
+
+/// Where a relative clause opens in `r`, before any comma that sets it off, or `r.end`: the
+/// source may keep "a senior official who spoke on condition of anonymity" whole, but the
+/// clause says how the speaker spoke, not who it is.
+fn before_relative(cx: &Ctx, r: Range<usize>) -> usize {
+    let Some(rel) = r
+        .clone()
+        .skip(1)
+        .find(|&i| matches!(cx.lower[i].as_str(), "who" | "whom" | "which"))
+    else {
+        return r.end;
+    };
+    let mut end = rel;
+    while end > r.start + 1 && cx.is_punct(end - 1) {
+        end -= 1;
+    }
+    end
 }
 
 /// A wire agency named in the mention, with its kind (a state agency stays state media).
