@@ -1744,6 +1744,16 @@ mod tests {
     }
 
     #[test]
+    fn a_name_after_a_hyphenated_title_is_the_speaker_and_the_title_its_role() {
+        let d =
+            analyze("UN Secretary-General Amara Okafor said the talks would continue in Geneva.");
+        let sp = find(&d, "said").speaker.as_ref().expect("a speaker");
+        assert_eq!(sp.name, "Amara Okafor");
+        assert_eq!(sp.role.as_deref(), Some("UN Secretary-General"));
+        assert_eq!(sp.kind, SpeakerKind::InternationalOrganization);
+    }
+
+    #[test]
     fn a_relative_clause_of_anonymity_stays_out_of_the_speaker() {
         for text in [
             "A senior police official who spoke on condition of anonymity said the suspect \

@@ -12,6 +12,7 @@ use super::lexicons::LEXICONS;
 use super::post::{Ctx, Work, MARK_CHANNEL};
 use super::resolve;
 use crate::doc::{EntityType, Speaker, SpeakerKind, TokenKind, Upos};
+use crate::entities::gazetteer::Gazetteer;
 use std::ops::Range;
 
 /// Fills speaker, channel and addressee for every attribution.
@@ -240,6 +241,16 @@ pub fn describe(cx: &Ctx, r: Range<usize>) -> Speaker {
             Some(SpeakerKind::Government) => SpeakerKind::GovernmentOfficial,
             Some(k) => k,
         };
+    } else if let Some((title_end, name)) = titled_name(cx, start..r.end) {
+        // The recognizer can miss a name after a title it does not know ("UN
+        // Secretary-General Antonio Guterres" read as one organization).
+        sp.name = cx.text(name).to_string();
+        sp.role = Some(cx.text(start..title_end).to_string());
+        sp.kind = match lexical {
+            None => SpeakerKind::Person,
+            Some(SpeakerKind::Government) => SpeakerKind::GovernmentOfficial,
+            Some(k) => k,
+        };
     } else if let Some((agency, kind)) = agency_in(cx, r.clone()) {
         sp.name = agency;
         sp.kind = kind;
@@ -260,6 +271,48 @@ pub fn describe(cx: &Ctx, r: Range<usize>) -> Speaker {
         sp.name = cx.text(r).to_string();
     }
     sp
+}
+
+/// How many words a name after a title may have ("Antonio Guterres", "Ali Reza Khan").
+const MAX_NAME_WORDS: usize = 3;
+
+/// A name right after a title at the end of a mention's head ("UN Secretary-General | Antonio
+/// Guterres"): where the title ends and the name's tokens. The titles are those the recognizer
+/// knows (`data/person_titles.txt`) and compounds of them ("Secretary-General"), read here
+/// rather than added to that list, which the recognizer's weights were trained with; the name
+/// is one to three capitalized proper nouns that are no time or place.
+fn titled_name(cx: &Ctx, r: Range<usize>) -> Option<(usize, Range<usize>)> {
+    let g = Gazetteer::get();
+    let head_end = head_word(cx, r.clone())? + 1;
+    let is_title = |i: usize| {
+        let w = cx.doc.token_text(i);
+        g.is_title(w) || w.contains('-') && w.split('-').all(|p| g.is_title(p))
+    };
+    let end = (r.start..head_end).rev().find(|&i| is_title(i))? + 1;
+    let entities = cx.doc.entities.as_deref().unwrap_or(&[]);
+    let place = |i: usize| {
+        entities.get(cx.entity_at[i]).is_some_and(|e| {
+            matches!(
+                e.label,
+                EntityType::Gpe | EntityType::Loc | EntityType::Norp | EntityType::Fac
+            )
+        })
+    };
+    let name = end..head_end;
+    let is_name = (1..=MAX_NAME_WORDS).contains(&name.len())
+        && name.clone().all(|i| {
+            cx.doc.tokens[i].kind == TokenKind::Word
+                && cx
+                    .doc
+                    .token_text(i)
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_uppercase)
+                && cx.tag(i) == Some(Upos::PROPN)
+                && !cx.in_time[i]
+                && !place(i)
+        });
+    is_name.then_some((end, name))
 }
 
 /// Where a relative clause opens in `r`, before any comma that sets it off, or `r.end`: the
