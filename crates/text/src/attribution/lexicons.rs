@@ -57,6 +57,8 @@ pub struct Lexicons {
     pub media: Phrases<()>,
     pub platforms: Phrases<()>,
     pub audiences: Phrases<()>,
+    /// Places a medium is posted on whose owner speaks through it: "the ministry website".
+    pub sites: Phrases<()>,
     pub strong_cues: HashSet<String>,
     pub interjection_cues: HashSet<String>,
     /// Nouns that report a claim when "that" and a clause follow: see `cues.txt`.
@@ -143,6 +145,7 @@ pub static LEXICONS: LazyLock<Lexicons> = LazyLock::new(|| {
         media: unit(section(&chan, "medium")),
         platforms: unit(section(&chan, "platform")),
         audiences: unit(section(&chan, "audience")),
+        sites: unit(section(&chan, "site")),
         strong_cues: set(section(&cues, "strong")),
         interjection_cues: set(section(&cues, "interjection")),
         noun_that: set(section(&cues, "noun-that")),

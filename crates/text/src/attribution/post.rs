@@ -237,6 +237,7 @@ pub fn refine(doc: &Doc, atts: Vec<Attribution>) -> Vec<Attribution> {
     // "a blogger named @rvvoenkor_bot" names someone; it reports nothing.
     w.retain(|a| !naming(&cx, &a.cue));
     conventions(&cx, &mut w);
+    posted_medium(&cx, &mut w);
     // "in a video posted on Telegram": a medium with nothing said is a channel, not a speaker.
     w.retain(|a| {
         !(a.content.is_empty()
@@ -343,6 +344,66 @@ fn noun_claims_in_content(cx: &Ctx, w: &mut Vec<Work>) {
         }
     }
     w.extend(found);
+}
+
+/// "A statement posted on the ministry website said ...": the tagger can read "posted on" as a
+/// cue of its own, with "A statement" as its source and the site as the source of "said". The
+/// statement is how the site's owner spoke, so the later source takes it back (the speaker pass
+/// then finds the owner and the channel in it) and the stray cue goes.
+fn posted_medium(cx: &Ctx, w: &mut Vec<Work>) {
+    let mut gone = vec![false; w.len()];
+    for k in 0..w.len() {
+        let a = &w[k];
+        let Some(s) = a.source.clone() else { continue };
+        let medium = speaker::head_word(cx, s.clone()).is_some_and(|h| {
+            (s.start..=h).any(|i| {
+                LEXICONS
+                    .media
+                    .longest_at(&cx.lower, i, h + 1)
+                    .is_some_and(|(len, ())| i + len == h + 1)
+            })
+        });
+        if !medium
+            || !matches!(cx.lower[a.cue.end - 1].as_str(), "on" | "in")
+            || a.content.iter().any(|r| r.start < a.cue.end)
+        {
+            continue;
+        }
+        let sent = cx.sentence(a.cue.start);
+        let site_words = |os: &Range<usize>| {
+            (a.cue.end..os.start).all(|i| !cx.is_punct(i) || cx.lower[i] == "'s")
+        };
+        let next = (k + 1..w.len().min(k + 4)).find(|&o| {
+            w[o].source.as_ref().is_some_and(|os| {
+                os.start >= a.cue.end
+                    && os.start <= a.cue.end + 4
+                    && os.end <= w[o].cue.start
+                    && w[o].cue.end <= sent.end
+                    && site_words(os)
+            })
+        });
+        if let Some(os) = next.and_then(|o| w[o].source.as_mut()) {
+            os.start = s.start;
+            gone[k] = true;
+        }
+    }
+    if !gone.contains(&true) {
+        return;
+    }
+    let mut index = Vec::with_capacity(w.len());
+    let mut n = 0;
+    for &g in &gone {
+        index.push((!g).then_some(n));
+        n += usize::from(!g);
+    }
+    let mut k = 0;
+    w.retain(|_| {
+        k += 1;
+        !gone[k - 1]
+    });
+    for a in w.iter_mut() {
+        a.nested_in = a.nested_in.and_then(|j| index.get(j).copied().flatten());
+    }
 }
 
 /// The names before "'s" that end right before token `noun`: "Seoul's | claim".
@@ -1741,6 +1802,52 @@ mod tests {
         assert_eq!(analyze("").attributions, Some(vec![]));
         let _ = analyze("\"");
         let _ = analyze("said");
+    }
+
+    #[test]
+    fn a_statement_posted_on_a_website_is_its_owner_speaking() {
+        for (text, speaker, kind, channel) in [
+            (
+                "A statement posted on the interior ministry website said the bridge would \
+                 reopen in May.",
+                "interior ministry",
+                SpeakerKind::Government,
+                "statement",
+            ),
+            (
+                "The Harbour Authority denied the reports. A statement posted on the \
+                 authority's website said the pier had not been damaged.",
+                "Harbour Authority",
+                SpeakerKind::Unknown,
+                "statement",
+            ),
+            (
+                "A report by Amnesty International said the detainees had been beaten.",
+                "Amnesty International",
+                SpeakerKind::Ngo,
+                "report",
+            ),
+            (
+                "The ministry website said the bridge would reopen in May.",
+                "ministry",
+                SpeakerKind::Government,
+                "website",
+            ),
+        ] {
+            let d = analyze(text);
+            let said = find(&d, "said");
+            let sp = said.speaker.as_ref().expect("a speaker");
+            assert_eq!((sp.name.as_str(), sp.kind), (speaker, kind), "{text}");
+            let got = said.channel.as_ref().map(|c| c.name.as_str());
+            assert_eq!(got, Some(channel), "{text}");
+            assert!(
+                d.attributions
+                    .iter()
+                    .flatten()
+                    .all(|a| d.slice(a.cue) != "posted on"),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! Korea"), the head word its kind through `data/attribution/speakers.tsv` ("envoy" ->
 //! diplomat), a nationality or place its country. Mentions that do not name anyone ("the
 //! official", "he", "the North") are first resolved to an earlier mention by [`super::resolve`].
-//! All of it is rules over lexicons: the kinds are a closed, hand-made set that no corpus we
+//! A source that is a medium ("A statement posted on the ministry website") is not who speaks:
+//! its owner is, through that medium as channel, because a fact-checker asks who stands behind
+//! the words, not where they were posted. All of it is rules over lexicons: the kinds are a closed, hand-made set that no corpus we
 //! have annotates.
 
 use super::lexicons::LEXICONS;
@@ -25,6 +27,15 @@ pub fn assign(cx: &Ctx, w: &mut [Work]) {
     for k in 0..w.len() {
         let Some(src) = w[k].source.clone() else {
             continue;
+        };
+        // "A statement posted on the ministry website said": the statement is how the
+        // ministry spoke, so the ministry is the speaker and the statement the channel.
+        let src = match medium_source(cx, src.clone()) {
+            Some((medium, owner)) => {
+                w[k].channel.get_or_insert(medium);
+                owner
+            }
+            None => src,
         };
         let (mut sp, antecedent) = resolve::speaker(cx, &w[..k], src);
         sp.anonymous |= w[k].anonymous;
@@ -95,6 +106,109 @@ fn channel(cx: &Ctx, a: &Work) -> Option<(Range<usize>, String)> {
         })
         .min_by_key(|(gap, r, _)| (*gap, r.start))
         .map(|(_, r, name)| (r, name))
+}
+
+/// A channel phrase's tokens and the medium's name, as [`Work::channel`] holds them.
+type ChannelPhrase = (Range<usize>, String);
+
+/// How many modifiers may stand between a medium's article and its noun ("a lengthy Foreign
+/// Ministry statement").
+const MAX_MEDIUM_MODIFIERS: usize = 4;
+
+/// A source that is a medium, or a site it was put on, with a named owner: the medium (the
+/// source's range and the medium's name) and the owner's range. The owner is a possessor ("The
+/// ministry's statement"), a modifier that names someone ("A Foreign Ministry statement", not "A Facebook post"), the
+/// words after "by" or "from" ("a report by the watchdog"), or the owner of the site it was put
+/// on ("posted on the ministry website", "on the website of the ministry"). "The ministry
+/// website said" is the ministry speaking through its website.
+fn medium_source(cx: &Ctx, r: Range<usize>) -> Option<(ChannelPhrase, Range<usize>)> {
+    let lx = &*LEXICONS;
+    let mut i = r.start;
+    if i < r.end && matches!(cx.lower[i].as_str(), "a" | "an" | "the") {
+        i += 1;
+    }
+    let (m, len) = (i..(i + MAX_MEDIUM_MODIFIERS + 1).min(r.end))
+        .take_while(|&m| {
+            m == i
+                || cx.doc.tokens[m - 1].kind == TokenKind::Word
+                    && !matches!(
+                        cx.tag(m - 1),
+                        Some(Upos::VERB | Upos::AUX | Upos::ADP | Upos::SCONJ | Upos::CCONJ)
+                    )
+                || cx.lower[m - 1] == "'s"
+        })
+        .find_map(|m| {
+            let (len, ()) = lx
+                .media
+                .longest_at(&cx.lower, m, r.end)
+                .or_else(|| lx.sites.longest_at(&cx.lower, m, r.end))?;
+            Some((m, len))
+        })?;
+    // The medium heads the phrase: not "the post | office".
+    if m + len < r.end && matches!(cx.tag(m + len), Some(Upos::NOUN | Upos::PROPN)) {
+        return None;
+    }
+    let medium = (r.clone(), cx.text(m..m + len).to_string());
+    let trim = |o: Range<usize>| {
+        let mut o = o;
+        while o.end > o.start && (cx.is_punct(o.end - 1) || cx.lower[o.end - 1] == "'s") {
+            o.end -= 1;
+        }
+        (!o.is_empty()).then_some(o)
+    };
+    // Before the medium: "The ministry's | statement", "Its | statement", "A Kremlin | statement".
+    if let Some(p) = (i..m).find(|&p| cx.lower[p] == "'s") {
+        return trim(r.start..p).map(|o| (medium, o));
+    }
+    if m == i + 1 && matches!(cx.lower[i].as_str(), "its" | "their" | "his" | "her") {
+        return Some((medium, i..m));
+    }
+    let platform = (i..m).any(|p| lx.platforms.longest_at(&cx.lower, p, m).is_some());
+    let names_someone = (i..m).any(|p| {
+        lx.kinds.longest_at(&cx.lower, p, m).is_some()
+            || lx.aliases.contains_key(&cx.lower[p])
+            || cx
+                .doc
+                .entities
+                .as_deref()
+                .and_then(|es| es.get(cx.entity_at[p]))
+                .is_some_and(|e| matches!(e.label, EntityType::Org | EntityType::Gpe))
+    });
+    if m > i && names_someone && !platform {
+        return Some((medium, i..m));
+    }
+    // After it: "posted | on the ministry website", "issued | by the ministry".
+    let mut p = m + len;
+    while p < r.end && cx.tag(p) == Some(Upos::VERB) {
+        p += 1;
+    }
+    let prep = cx.lower.get(p).filter(|_| p < r.end)?.as_str();
+    let owner = match prep {
+        "by" | "from" => trim(p + 1..r.end)?,
+        "on" | "in" => {
+            let (s, slen) = (p + 1..r.end).find_map(|s| {
+                lx.sites
+                    .longest_at(&cx.lower, s, r.end)
+                    .map(|(l, ())| (s, l))
+            })?;
+            if s + slen < r.end && cx.lower[s + slen] == "of" {
+                trim(s + slen + 1..r.end)?
+            } else {
+                // The site's own words are no owner: "the ministry | Telegram | channel".
+                let mut e = s;
+                while e > p + 1 && lx.platforms.longest_at(&cx.lower, e - 1, s).is_some() {
+                    e -= 1;
+                }
+                let o = trim(p + 1..e)?;
+                if o.len() == 1 && matches!(cx.lower[o.start].as_str(), "a" | "an" | "the") {
+                    return None;
+                }
+                o
+            }
+        }
+        _ => return None,
+    };
+    Some((medium, owner))
 }
 
 /// Whom "told", "warned", "assured" ... address: the words after the cue up to "that", a
