@@ -1861,6 +1861,25 @@ mod tests {
     }
 
     #[test]
+    fn the_agency_resolves_to_the_agency_an_earlier_speaker_told() {
+        let d = analyze(
+            "\"The ferries will sail on Friday,\" a port official told Yonhap. The agency said \
+             the storm had passed.",
+        );
+        let sp = find(&d, "said").speaker.as_ref().expect("a speaker");
+        assert_eq!(sp.name, "Yonhap");
+        assert_eq!(sp.kind, SpeakerKind::NewsAgency);
+        assert_eq!(sp.antecedent.map(|s| d.slice(s)), Some("Yonhap"));
+        // A channel is a mention too: "said on state television ... The broadcaster".
+        let d = analyze(
+            "Lindqvist said on state television that the border would stay closed. The \
+             broadcaster added that the crossing had been shut since May.",
+        );
+        let sp = find(&d, "added").speaker.as_ref().expect("a speaker");
+        assert_eq!(sp.kind, SpeakerKind::StateMedia, "{sp:?}");
+    }
+
+    #[test]
     fn a_relative_clause_of_anonymity_stays_out_of_the_speaker() {
         for text in [
             "A senior police official who spoke on condition of anonymity said the suspect \
