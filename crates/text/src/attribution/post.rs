@@ -1880,6 +1880,17 @@ mod tests {
     }
 
     #[test]
+    fn an_asked_opening_is_neither_source_nor_content() {
+        let d = analyze(
+            "Asked whether the ferry would sail, the harbour master said no decision had been \
+             made.",
+        );
+        let said = find(&d, "said");
+        assert_eq!(said.source.map(|s| d.slice(s)), Some("the harbour master"));
+        assert_eq!(contents(&d, said), ["no decision had been made"]);
+    }
+
+    #[test]
     fn a_relative_clause_of_anonymity_stays_out_of_the_speaker() {
         for text in [
             "A senior police official who spoke on condition of anonymity said the suspect \
