@@ -52,11 +52,15 @@ pub struct Alias {
 pub struct Lexicons {
     pub kinds: Phrases<SpeakerKind>,
     pub aliases: HashMap<String, Alias>,
+    /// A definite description's head word and the kinds of speaker it can refer back to.
+    pub descriptions: HashMap<String, Vec<SpeakerKind>>,
     pub anonymity: Phrases<()>,
     pub anonymous_heads: HashSet<String>,
     pub media: Phrases<()>,
     pub platforms: Phrases<()>,
     pub audiences: Phrases<()>,
+    /// Places a medium is posted on whose owner speaks through it: "the ministry website".
+    pub sites: Phrases<()>,
     pub strong_cues: HashSet<String>,
     pub interjection_cues: HashSet<String>,
     /// Nouns that report a claim when "that" and a clause follow: see `cues.txt`.
@@ -119,6 +123,13 @@ pub static LEXICONS: LazyLock<Lexicons> = LazyLock::new(|| {
             );
         }
     }
+    let mut descriptions = HashMap::new();
+    for r in rows(include_str!("../../data/attribution/descriptions.tsv")) {
+        if let [head, kinds, ..] = r[..] {
+            let kinds = kinds.split_whitespace().map(kind_from_str).collect();
+            descriptions.insert(head.to_lowercase(), kinds);
+        }
+    }
     let anon = parse_sections(include_str!("../../data/attribution/anonymity.txt"));
     let chan = parse_sections(include_str!("../../data/attribution/channels.txt"));
     let cues = parse_sections(include_str!("../../data/attribution/cues.txt"));
@@ -138,11 +149,13 @@ pub static LEXICONS: LazyLock<Lexicons> = LazyLock::new(|| {
     Lexicons {
         kinds: Phrases::new(kinds),
         aliases,
+        descriptions,
         anonymity: unit(section(&anon, "phrase")),
         anonymous_heads: set(section(&anon, "head")),
         media: unit(section(&chan, "medium")),
         platforms: unit(section(&chan, "platform")),
         audiences: unit(section(&chan, "audience")),
+        sites: unit(section(&chan, "site")),
         strong_cues: set(section(&cues, "strong")),
         interjection_cues: set(section(&cues, "interjection")),
         noun_that: set(section(&cues, "noun-that")),

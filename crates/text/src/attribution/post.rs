@@ -237,6 +237,7 @@ pub fn refine(doc: &Doc, atts: Vec<Attribution>) -> Vec<Attribution> {
     // "a blogger named @rvvoenkor_bot" names someone; it reports nothing.
     w.retain(|a| !naming(&cx, &a.cue));
     conventions(&cx, &mut w);
+    posted_medium(&cx, &mut w);
     // "in a video posted on Telegram": a medium with nothing said is a channel, not a speaker.
     w.retain(|a| {
         !(a.content.is_empty()
@@ -343,6 +344,66 @@ fn noun_claims_in_content(cx: &Ctx, w: &mut Vec<Work>) {
         }
     }
     w.extend(found);
+}
+
+/// "A statement posted on the ministry website said ...": the tagger can read "posted on" as a
+/// cue of its own, with "A statement" as its source and the site as the source of "said". The
+/// statement is how the site's owner spoke, so the later source takes it back (the speaker pass
+/// then finds the owner and the channel in it) and the stray cue goes.
+fn posted_medium(cx: &Ctx, w: &mut Vec<Work>) {
+    let mut gone = vec![false; w.len()];
+    for k in 0..w.len() {
+        let a = &w[k];
+        let Some(s) = a.source.clone() else { continue };
+        let medium = speaker::head_word(cx, s.clone()).is_some_and(|h| {
+            (s.start..=h).any(|i| {
+                LEXICONS
+                    .media
+                    .longest_at(&cx.lower, i, h + 1)
+                    .is_some_and(|(len, ())| i + len == h + 1)
+            })
+        });
+        if !medium
+            || !matches!(cx.lower[a.cue.end - 1].as_str(), "on" | "in")
+            || a.content.iter().any(|r| r.start < a.cue.end)
+        {
+            continue;
+        }
+        let sent = cx.sentence(a.cue.start);
+        let site_words = |os: &Range<usize>| {
+            (a.cue.end..os.start).all(|i| !cx.is_punct(i) || cx.lower[i] == "'s")
+        };
+        let next = (k + 1..w.len().min(k + 4)).find(|&o| {
+            w[o].source.as_ref().is_some_and(|os| {
+                os.start >= a.cue.end
+                    && os.start <= a.cue.end + 4
+                    && os.end <= w[o].cue.start
+                    && w[o].cue.end <= sent.end
+                    && site_words(os)
+            })
+        });
+        if let Some(os) = next.and_then(|o| w[o].source.as_mut()) {
+            os.start = s.start;
+            gone[k] = true;
+        }
+    }
+    if !gone.contains(&true) {
+        return;
+    }
+    let mut index = Vec::with_capacity(w.len());
+    let mut n = 0;
+    for &g in &gone {
+        index.push((!g).then_some(n));
+        n += usize::from(!g);
+    }
+    let mut k = 0;
+    w.retain(|_| {
+        k += 1;
+        !gone[k - 1]
+    });
+    for a in w.iter_mut() {
+        a.nested_in = a.nested_in.and_then(|j| index.get(j).copied().flatten());
+    }
 }
 
 /// The names before "'s" that end right before token `noun`: "Seoul's | claim".
@@ -566,9 +627,12 @@ fn conventions(cx: &Ctx, w: &mut [Work]) {
         // anonymity phrase next to the cue for the source, or a piece of the clause ("a senior
         // official, who"); the speaker is the noun phrase before the phrase.
         if let Some(np) = before_anonymity(cx, a.cue.start, &sent) {
-            // A source that takes in the phrase ("two people familiar with the matter") stays.
+            // A source that takes in the phrase ("two people familiar with the matter") stays;
+            // a piece of the noun phrase ("a | senior official") does not.
             let broken = a.source.as_ref().is_none_or(|s| {
-                s.start >= np.end || matches!(cx.lower[s.end - 1].as_str(), "who" | "," | "which")
+                s.start >= np.end
+                    || matches!(cx.lower[s.end - 1].as_str(), "who" | "," | "which")
+                    || s.start >= np.start && s.end < np.end
             });
             if broken {
                 a.source = Some(np);
@@ -918,7 +982,14 @@ fn postposed(cx: &Ctx, w: &mut [Work]) {
         if s.end > a.cue.start || s.start < sent.start {
             continue;
         }
-        if (s.end..a.cue.start).any(|i| !matches!(cx.tag(i), Some(Upos::ADV | Upos::AUX))) {
+        // An anonymity phrase may stand between them: "Z, an official who spoke on condition
+        // of anonymity said".
+        let between_ok = |i: usize| {
+            matches!(cx.tag(i), Some(Upos::ADV | Upos::AUX))
+                || cx.marks[i] & MARK_ANON != 0
+                || cx.lower[i] == "," && (s.end..a.cue.start).any(|j| cx.marks[j] & MARK_ANON != 0)
+        };
+        if !(s.end..a.cue.start).all(between_ok) {
             continue;
         }
         // The source follows a comma (and perhaps the quote mark closing the content).
@@ -1731,5 +1802,119 @@ mod tests {
         assert_eq!(analyze("").attributions, Some(vec![]));
         let _ = analyze("\"");
         let _ = analyze("said");
+    }
+
+    #[test]
+    fn a_statement_posted_on_a_website_is_its_owner_speaking() {
+        for (text, speaker, kind, channel) in [
+            (
+                "A statement posted on the interior ministry website said the bridge would \
+                 reopen in May.",
+                "interior ministry",
+                SpeakerKind::Government,
+                "statement",
+            ),
+            (
+                "The Harbour Authority denied the reports. A statement posted on the \
+                 authority's website said the pier had not been damaged.",
+                "Harbour Authority",
+                SpeakerKind::Unknown,
+                "statement",
+            ),
+            (
+                "A report by Amnesty International said the detainees had been beaten.",
+                "Amnesty International",
+                SpeakerKind::Ngo,
+                "report",
+            ),
+            (
+                "The ministry website said the bridge would reopen in May.",
+                "ministry",
+                SpeakerKind::Government,
+                "website",
+            ),
+        ] {
+            let d = analyze(text);
+            let said = find(&d, "said");
+            let sp = said.speaker.as_ref().expect("a speaker");
+            assert_eq!((sp.name.as_str(), sp.kind), (speaker, kind), "{text}");
+            let got = said.channel.as_ref().map(|c| c.name.as_str());
+            assert_eq!(got, Some(channel), "{text}");
+            assert!(
+                d.attributions
+                    .iter()
+                    .flatten()
+                    .all(|a| d.slice(a.cue) != "posted on"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_name_after_a_hyphenated_title_is_the_speaker_and_the_title_its_role() {
+        let d =
+            analyze("UN Secretary-General Amara Okafor said the talks would continue in Geneva.");
+        let sp = find(&d, "said").speaker.as_ref().expect("a speaker");
+        assert_eq!(sp.name, "Amara Okafor");
+        assert_eq!(sp.role.as_deref(), Some("UN Secretary-General"));
+        assert_eq!(sp.kind, SpeakerKind::InternationalOrganization);
+    }
+
+    #[test]
+    fn the_agency_resolves_to_the_agency_an_earlier_speaker_told() {
+        let d = analyze(
+            "\"The ferries will sail on Friday,\" a port official told Yonhap. The agency said \
+             the storm had passed.",
+        );
+        let sp = find(&d, "said").speaker.as_ref().expect("a speaker");
+        assert_eq!(sp.name, "Yonhap");
+        assert_eq!(sp.kind, SpeakerKind::NewsAgency);
+        assert_eq!(sp.antecedent.map(|s| d.slice(s)), Some("Yonhap"));
+        // A channel is a mention too: "said on state television ... The broadcaster".
+        let d = analyze(
+            "Lindqvist said on state television that the border would stay closed. The \
+             broadcaster added that the crossing had been shut since May.",
+        );
+        let sp = find(&d, "added").speaker.as_ref().expect("a speaker");
+        assert_eq!(sp.kind, SpeakerKind::StateMedia, "{sp:?}");
+    }
+
+    #[test]
+    fn an_asked_opening_is_neither_source_nor_content() {
+        let d = analyze(
+            "Asked whether the ferry would sail, the harbour master said no decision had been \
+             made.",
+        );
+        let said = find(&d, "said");
+        assert_eq!(said.source.map(|s| d.slice(s)), Some("the harbour master"));
+        assert_eq!(contents(&d, said), ["no decision had been made"]);
+    }
+
+    #[test]
+    fn a_relative_clause_of_anonymity_stays_out_of_the_speaker() {
+        for text in [
+            "A senior police official who spoke on condition of anonymity said the suspect \
+             had fled.",
+            "The suspect had fled, a senior police official who spoke on condition of \
+             anonymity said.",
+            "The suspect had fled, a senior police official speaking on condition of anonymity \
+             said.",
+            "The suspect had fled, according to a senior police official who spoke on \
+             condition of anonymity.",
+        ] {
+            let d = analyze(text);
+            let atts = d.attributions.as_deref().unwrap_or(&[]);
+            assert_eq!(atts.len(), 1, "{text}: {atts:?}");
+            let a = &atts[0];
+            let sp = a.speaker.as_ref().expect("a speaker");
+            assert_eq!(sp.name, "senior police official", "{text}");
+            assert!(sp.anonymous, "{text}");
+            let content = contents(&d, a).concat();
+            assert!(
+                content.to_lowercase().contains("the suspect had fled"),
+                "{text}: {content:?}"
+            );
+            assert!(!content.contains("anonymity"), "{text}: {content:?}");
+        }
     }
 }

@@ -3,7 +3,9 @@
 //!
 //! The antecedent is looked for among the attributions before this one first (a statement's
 //! "the official" is nearly always the official quoted a sentence earlier), then among the
-//! entities and words before it. Looking back over earlier attributions and a bounded window
+//! entities and words before it, and last, by kind, among the earlier speakers, addressees and
+//! channels (`data/attribution/descriptions.tsv`): "told Yonhap ... The agency said" names the
+//! agency only as the one told. Looking back over earlier attributions and a bounded window
 //! of earlier sentences keeps this linear in practice; there is no coreference model, only
 //! these rules, which is why the lexicons in `data/attribution/` carry the knowledge.
 
@@ -135,6 +137,9 @@ pub fn speaker(cx: &Ctx, earlier: &[Work], r: Range<usize>) -> (Speaker, Option<
             if let Some(sp) = word_antecedent(cx, r.clone(), h) {
                 return (sp, None);
             }
+            if let Some(found) = kind_antecedent(cx, earlier, h) {
+                return found;
+            }
         }
     }
     let mut sp = describe(cx, r.clone());
@@ -204,6 +209,54 @@ fn entity_before(
         }
     }
     None
+}
+
+/// A definite description's antecedent by kind, when no earlier mention shares its head word:
+/// the latest speaker, addressee or channel of the earlier attributions whose kind the head can
+/// refer to ("“...,” Kim told Yonhap. The agency said ..." is Yonhap). Addressees and channels
+/// are no attribution's speaker, so they come back without an index.
+fn kind_antecedent(cx: &Ctx, earlier: &[Work], h: usize) -> Option<(Speaker, Option<usize>)> {
+    let kinds = LEXICONS.descriptions.get(&cx.lower[h])?;
+    let fits = |s: &Speaker| kinds.contains(&s.kind);
+    for j in (0..earlier.len()).rev().take(LOOK_BACK) {
+        let a = &earlier[j];
+        let mut best: Option<(usize, Speaker, Option<usize>)> = None;
+        let mut consider = |at: usize, sp: Speaker, from: Option<usize>| {
+            if fits(&sp) && best.as_ref().is_none_or(|b| at > b.0) {
+                best = Some((at, sp, from));
+            }
+        };
+        if let (Some(r), Some(s)) = (&a.source, &a.speaker) {
+            consider(r.start, antecedent_copy(cx, s, earlier, j), Some(j));
+        }
+        let mentions = [
+            a.addressee.clone(),
+            a.channel.as_ref().map(|(r, _)| named(cx, r)),
+        ];
+        for m in mentions.into_iter().flatten().filter(|m| !m.is_empty()) {
+            let mut sp = describe(cx, m.clone());
+            sp.antecedent.get_or_insert(cx.span(&m));
+            consider(m.start, sp, None);
+        }
+        if let Some((_, sp, from)) = best {
+            return Some((sp, from));
+        }
+    }
+    None
+}
+
+/// A channel phrase without its preposition and article: "on | state television".
+fn named(cx: &Ctx, r: &Range<usize>) -> Range<usize> {
+    let mut s = r.start;
+    while s < r.end
+        && (matches!(
+            cx.lower[s].as_str(),
+            "in" | "on" | "via" | "through" | "during" | "told" | "tells" | "tell" | "telling"
+        ) || cx.tag(s) == Some(Upos::DET))
+    {
+        s += 1;
+    }
+    s..r.end
 }
 
 /// A definite description's antecedent among the words before it: the same head word, named

@@ -5,13 +5,16 @@
 //! Korea"), the head word its kind through `data/attribution/speakers.tsv` ("envoy" ->
 //! diplomat), a nationality or place its country. Mentions that do not name anyone ("the
 //! official", "he", "the North") are first resolved to an earlier mention by [`super::resolve`].
-//! All of it is rules over lexicons: the kinds are a closed, hand-made set that no corpus we
+//! A source that is a medium ("A statement posted on the ministry website") is not who speaks:
+//! its owner is, through that medium as channel, because a fact-checker asks who stands behind
+//! the words, not where they were posted. All of it is rules over lexicons: the kinds are a closed, hand-made set that no corpus we
 //! have annotates.
 
 use super::lexicons::LEXICONS;
 use super::post::{Ctx, Work, MARK_CHANNEL};
 use super::resolve;
 use crate::doc::{EntityType, Speaker, SpeakerKind, TokenKind, Upos};
+use crate::entities::gazetteer::Gazetteer;
 use std::ops::Range;
 
 /// Fills speaker, channel and addressee for every attribution.
@@ -24,6 +27,15 @@ pub fn assign(cx: &Ctx, w: &mut [Work]) {
     for k in 0..w.len() {
         let Some(src) = w[k].source.clone() else {
             continue;
+        };
+        // "A statement posted on the ministry website said": the statement is how the
+        // ministry spoke, so the ministry is the speaker and the statement the channel.
+        let src = match medium_source(cx, src.clone()) {
+            Some((medium, owner)) => {
+                w[k].channel.get_or_insert(medium);
+                owner
+            }
+            None => src,
         };
         let (mut sp, antecedent) = resolve::speaker(cx, &w[..k], src);
         sp.anonymous |= w[k].anonymous;
@@ -94,6 +106,109 @@ fn channel(cx: &Ctx, a: &Work) -> Option<(Range<usize>, String)> {
         })
         .min_by_key(|(gap, r, _)| (*gap, r.start))
         .map(|(_, r, name)| (r, name))
+}
+
+/// A channel phrase's tokens and the medium's name, as [`Work::channel`] holds them.
+type ChannelPhrase = (Range<usize>, String);
+
+/// How many modifiers may stand between a medium's article and its noun ("a lengthy Foreign
+/// Ministry statement").
+const MAX_MEDIUM_MODIFIERS: usize = 4;
+
+/// A source that is a medium, or a site it was put on, with a named owner: the medium (the
+/// source's range and the medium's name) and the owner's range. The owner is a possessor ("The
+/// ministry's statement"), a modifier that names someone ("A Foreign Ministry statement", not "A Facebook post"), the
+/// words after "by" or "from" ("a report by the watchdog"), or the owner of the site it was put
+/// on ("posted on the ministry website", "on the website of the ministry"). "The ministry
+/// website said" is the ministry speaking through its website.
+fn medium_source(cx: &Ctx, r: Range<usize>) -> Option<(ChannelPhrase, Range<usize>)> {
+    let lx = &*LEXICONS;
+    let mut i = r.start;
+    if i < r.end && matches!(cx.lower[i].as_str(), "a" | "an" | "the") {
+        i += 1;
+    }
+    let (m, len) = (i..(i + MAX_MEDIUM_MODIFIERS + 1).min(r.end))
+        .take_while(|&m| {
+            m == i
+                || cx.doc.tokens[m - 1].kind == TokenKind::Word
+                    && !matches!(
+                        cx.tag(m - 1),
+                        Some(Upos::VERB | Upos::AUX | Upos::ADP | Upos::SCONJ | Upos::CCONJ)
+                    )
+                || cx.lower[m - 1] == "'s"
+        })
+        .find_map(|m| {
+            let (len, ()) = lx
+                .media
+                .longest_at(&cx.lower, m, r.end)
+                .or_else(|| lx.sites.longest_at(&cx.lower, m, r.end))?;
+            Some((m, len))
+        })?;
+    // The medium heads the phrase: not "the post | office".
+    if m + len < r.end && matches!(cx.tag(m + len), Some(Upos::NOUN | Upos::PROPN)) {
+        return None;
+    }
+    let medium = (r.clone(), cx.text(m..m + len).to_string());
+    let trim = |o: Range<usize>| {
+        let mut o = o;
+        while o.end > o.start && (cx.is_punct(o.end - 1) || cx.lower[o.end - 1] == "'s") {
+            o.end -= 1;
+        }
+        (!o.is_empty()).then_some(o)
+    };
+    // Before the medium: "The ministry's | statement", "Its | statement", "A Kremlin | statement".
+    if let Some(p) = (i..m).find(|&p| cx.lower[p] == "'s") {
+        return trim(r.start..p).map(|o| (medium, o));
+    }
+    if m == i + 1 && matches!(cx.lower[i].as_str(), "its" | "their" | "his" | "her") {
+        return Some((medium, i..m));
+    }
+    let platform = (i..m).any(|p| lx.platforms.longest_at(&cx.lower, p, m).is_some());
+    let names_someone = (i..m).any(|p| {
+        lx.kinds.longest_at(&cx.lower, p, m).is_some()
+            || lx.aliases.contains_key(&cx.lower[p])
+            || cx
+                .doc
+                .entities
+                .as_deref()
+                .and_then(|es| es.get(cx.entity_at[p]))
+                .is_some_and(|e| matches!(e.label, EntityType::Org | EntityType::Gpe))
+    });
+    if m > i && names_someone && !platform {
+        return Some((medium, i..m));
+    }
+    // After it: "posted | on the ministry website", "issued | by the ministry".
+    let mut p = m + len;
+    while p < r.end && cx.tag(p) == Some(Upos::VERB) {
+        p += 1;
+    }
+    let prep = cx.lower.get(p).filter(|_| p < r.end)?.as_str();
+    let owner = match prep {
+        "by" | "from" => trim(p + 1..r.end)?,
+        "on" | "in" => {
+            let (s, slen) = (p + 1..r.end).find_map(|s| {
+                lx.sites
+                    .longest_at(&cx.lower, s, r.end)
+                    .map(|(l, ())| (s, l))
+            })?;
+            if s + slen < r.end && cx.lower[s + slen] == "of" {
+                trim(s + slen + 1..r.end)?
+            } else {
+                // The site's own words are no owner: "the ministry | Telegram | channel".
+                let mut e = s;
+                while e > p + 1 && lx.platforms.longest_at(&cx.lower, e - 1, s).is_some() {
+                    e -= 1;
+                }
+                let o = trim(p + 1..e)?;
+                if o.len() == 1 && matches!(cx.lower[o.start].as_str(), "a" | "an" | "the") {
+                    return None;
+                }
+                o
+            }
+        }
+        _ => return None,
+    };
+    Some((medium, owner))
 }
 
 /// Whom "told", "warned", "assured" ... address: the words after the cue up to "that", a
@@ -240,6 +355,16 @@ pub fn describe(cx: &Ctx, r: Range<usize>) -> Speaker {
             Some(SpeakerKind::Government) => SpeakerKind::GovernmentOfficial,
             Some(k) => k,
         };
+    } else if let Some((title_end, name)) = titled_name(cx, start..r.end) {
+        // The recognizer can miss a name after a title it does not know ("UN
+        // Secretary-General Antonio Guterres" read as one organization).
+        sp.name = cx.text(name).to_string();
+        sp.role = Some(cx.text(start..title_end).to_string());
+        sp.kind = match lexical {
+            None => SpeakerKind::Person,
+            Some(SpeakerKind::Government) => SpeakerKind::GovernmentOfficial,
+            Some(k) => k,
+        };
     } else if let Some((agency, kind)) = agency_in(cx, r.clone()) {
         sp.name = agency;
         sp.kind = kind;
@@ -250,7 +375,9 @@ pub fn describe(cx: &Ctx, r: Range<usize>) -> Speaker {
         sp.name = cx.text(ent_range(g)).to_string();
         sp.kind = SpeakerKind::State;
     } else {
-        sp.name = cx.text(start.max(r.start)..r.end).to_string();
+        sp.name = cx
+            .text(start.max(r.start)..before_relative(cx, start..r.end))
+            .to_string();
         sp.kind = lexical.unwrap_or(SpeakerKind::Unknown);
         sp.anonymous = anonymous_head(cx, r.clone());
     }
@@ -258,6 +385,66 @@ pub fn describe(cx: &Ctx, r: Range<usize>) -> Speaker {
         sp.name = cx.text(r).to_string();
     }
     sp
+}
+
+/// How many words a name after a title may have ("Antonio Guterres", "Ali Reza Khan").
+const MAX_NAME_WORDS: usize = 3;
+
+/// A name right after a title at the end of a mention's head ("UN Secretary-General | Antonio
+/// Guterres"): where the title ends and the name's tokens. The titles are those the recognizer
+/// knows (`data/person_titles.txt`) and compounds of them ("Secretary-General"), read here
+/// rather than added to that list, which the recognizer's weights were trained with; the name
+/// is one to three capitalized proper nouns that are no time or place.
+fn titled_name(cx: &Ctx, r: Range<usize>) -> Option<(usize, Range<usize>)> {
+    let g = Gazetteer::get();
+    let head_end = head_word(cx, r.clone())? + 1;
+    let is_title = |i: usize| {
+        let w = cx.doc.token_text(i);
+        g.is_title(w) || w.contains('-') && w.split('-').all(|p| g.is_title(p))
+    };
+    let end = (r.start..head_end).rev().find(|&i| is_title(i))? + 1;
+    let entities = cx.doc.entities.as_deref().unwrap_or(&[]);
+    let place = |i: usize| {
+        entities.get(cx.entity_at[i]).is_some_and(|e| {
+            matches!(
+                e.label,
+                EntityType::Gpe | EntityType::Loc | EntityType::Norp | EntityType::Fac
+            )
+        })
+    };
+    let name = end..head_end;
+    let is_name = (1..=MAX_NAME_WORDS).contains(&name.len())
+        && name.clone().all(|i| {
+            cx.doc.tokens[i].kind == TokenKind::Word
+                && cx
+                    .doc
+                    .token_text(i)
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_uppercase)
+                && cx.tag(i) == Some(Upos::PROPN)
+                && !cx.in_time[i]
+                && !place(i)
+        });
+    is_name.then_some((end, name))
+}
+
+/// Where a relative clause opens in `r`, before any comma that sets it off, or `r.end`: the
+/// source may keep "a senior official who spoke on condition of anonymity" whole, but the
+/// clause says how the speaker spoke, not who it is.
+fn before_relative(cx: &Ctx, r: Range<usize>) -> usize {
+    let Some(rel) = r
+        .clone()
+        .skip(1)
+        .find(|&i| matches!(cx.lower[i].as_str(), "who" | "whom" | "which"))
+    else {
+        return r.end;
+    };
+    let mut end = rel;
+    while end > r.start + 1 && cx.is_punct(end - 1) {
+        end -= 1;
+    }
+    end
 }
 
 /// A wire agency named in the mention, with its kind (a state agency stays state media).
