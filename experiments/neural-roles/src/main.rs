@@ -12,6 +12,12 @@
 //! ```text
 //! cargo run --release --manifest-path experiments/neural-roles/Cargo.toml -- [EPOCHS [SEED [FEATURE_DROPOUT]]]
 //! ```
+//!
+//! It prints, per epoch, token accuracy on the dev gold windows, and every two epochs and at
+//! the end the whole pipeline's dev scores for several weights of the perceptron beside the
+//! network. The README has the figures: about what the perceptron scores alone, a point of
+//! content F1 more together, at twenty times attribution's time. Weights and shuffling come
+//! from a seeded generator, but candle's dropout draws from its own, so runs differ slightly.
 
 use candle_core::{DType, Device, Tensor, Var, D};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
