@@ -1877,6 +1877,14 @@ mod tests {
         );
         let sp = find(&d, "added").speaker.as_ref().expect("a speaker");
         assert_eq!(sp.kind, SpeakerKind::StateMedia, "{sp:?}");
+        // A newspaper known by name.
+        let d = analyze(
+            "\"The ferries will sail on Friday,\" a port official told The Washington Post. \
+             The newspaper said the storm had passed.",
+        );
+        let sp = find(&d, "said").speaker.as_ref().expect("a speaker");
+        assert_eq!(sp.kind, SpeakerKind::Newspaper, "{sp:?}");
+        assert_eq!(sp.name, "Washington Post", "{sp:?}");
     }
 
     #[test]
