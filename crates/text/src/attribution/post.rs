@@ -626,7 +626,16 @@ fn conventions(cx: &Ctx, w: &mut [Work]) {
         // "a senior official who asked not to be named told AFP": the tagger takes the
         // anonymity phrase next to the cue for the source, or a piece of the clause ("a senior
         // official, who"); the speaker is the noun phrase before the phrase.
-        if let Some(np) = before_anonymity(cx, a.cue.start, &sent) {
+        // A reason may follow the phrase ("who spoke on condition of anonymity because the
+        // talks were private said"): the phrase ends before it, and a cue the tagger began
+        // inside it ("were private said") begins at its verb.
+        let reason = anonymity_reason(cx, a.cue.start, &sent);
+        if reason.is_some() {
+            if let Some(v) = a.cue.clone().rev().find(|&i| cx.tag(i) == Some(Upos::VERB)) {
+                a.cue.start = v;
+            }
+        }
+        if let Some(np) = before_anonymity(cx, reason.unwrap_or(a.cue.start), &sent) {
             // A source that takes in the phrase ("two people familiar with the matter") stays;
             // a piece of the noun phrase ("a | senior official") does not.
             let broken = a.source.as_ref().is_none_or(|s| {
@@ -846,6 +855,19 @@ fn citing_aside(cx: &Ctx, w: &mut [Work]) {
             a.source = p.source.clone();
         }
     }
+}
+
+/// The most words a reason given for anonymity may have before the cue.
+const MAX_ANONYMITY_REASON: usize = 12;
+
+/// Where a reason clause opened by "because" right after an anonymity phrase begins, when the
+/// clause runs up to `cue` without a comma.
+fn anonymity_reason(cx: &Ctx, cue: usize, sent: &Range<usize>) -> Option<usize> {
+    let floor = cue.saturating_sub(MAX_ANONYMITY_REASON).max(sent.start + 1);
+    (floor..cue)
+        .rev()
+        .take_while(|&b| cx.lower[b] != ",")
+        .find(|&b| cx.lower[b] == "because" && cx.marks[b - 1] & MARK_ANON != 0)
 }
 
 /// The noun phrase just before an anonymity phrase that ends right before the cue at `cue`
@@ -1888,6 +1910,28 @@ mod tests {
     }
 
     #[test]
+    fn a_pronoun_with_no_earlier_speaker_is_the_nearest_fitting_name() {
+        for (text, cue) in [
+            (
+                "Erik Lindqvist arrived in Oslo on Monday. He said the border would stay \
+                 closed until spring.",
+                "said",
+            ),
+            // The owner of a medium: "His statement said".
+            (
+                "Interior Minister Erik Lindqvist spoke in Oslo on Monday. His statement said \
+                 the border would stay closed until spring.",
+                "said",
+            ),
+        ] {
+            let d = analyze(text);
+            let sp = find(&d, cue).speaker.as_ref().expect("a speaker");
+            assert_eq!(sp.name, "Erik Lindqvist", "{text}: {sp:?}");
+            assert_eq!(sp.antecedent.map(|s| d.slice(s)), Some("Erik Lindqvist"));
+        }
+    }
+
+    #[test]
     fn an_asked_opening_is_neither_source_nor_content() {
         let d = analyze(
             "Asked whether the ferry would sail, the harbour master said no decision had been \
@@ -1909,6 +1953,8 @@ mod tests {
              said.",
             "The suspect had fled, according to a senior police official who spoke on \
              condition of anonymity.",
+            "A senior police official who spoke on the condition of anonymity because the \
+             inquiry was continuing said the suspect had fled.",
         ] {
             let d = analyze(text);
             let atts = d.attributions.as_deref().unwrap_or(&[]);

@@ -73,7 +73,7 @@ pub fn speaker(cx: &Ctx, earlier: &[Work], r: Range<usize>) -> (Speaker, Option<
         || is_pronoun(&cx.lower[first]) && words.len() == 1
     {
         let w = cx.lower[first].as_str();
-        let person = matches!(w, "he" | "she" | "him" | "her");
+        // "His statement said" reaches here too: the owner of a medium is its speaker.
         let fits = |s: &Speaker| {
             let personal = matches!(
                 s.kind,
@@ -83,7 +83,7 @@ pub fn speaker(cx: &Ctx, earlier: &[Work], r: Range<usize>) -> (Speaker, Option<
                     | SpeakerKind::SocialMediaAccount
             ) || s.role.is_some();
             match w {
-                "he" | "she" | "him" | "her" => personal,
+                "he" | "she" | "him" | "her" | "his" => personal,
                 "it" | "its" => !personal,
                 _ => true,
             }
@@ -91,10 +91,19 @@ pub fn speaker(cx: &Ctx, earlier: &[Work], r: Range<usize>) -> (Speaker, Option<
         if let Some((j, s)) = nearest(earlier, |s| fits(s)) {
             return (antecedent_copy(cx, s, earlier, j), Some(j));
         }
-        if person {
-            if let Some(e) = entity_before(cx, r.start, |t, _| t == EntityType::Person) {
-                return (describe(cx, e), None);
+        // No earlier speaker: the nearest name that fits ("Lindqvist arrived on Monday. He
+        // said ...").
+        let entity = match w {
+            "he" | "she" | "him" | "her" | "his" => {
+                entity_before(cx, r.start, |t, _| t == EntityType::Person)
             }
+            "it" | "its" => entity_before(cx, r.start, |t, _| t == EntityType::Org),
+            _ => None,
+        };
+        if let Some(e) = entity {
+            let mut sp = describe(cx, e.clone());
+            sp.antecedent.get_or_insert(cx.span(&e));
+            return (sp, None);
         }
         return (describe(cx, r), None);
     }
@@ -161,7 +170,10 @@ pub fn speaker(cx: &Ctx, earlier: &[Work], r: Range<usize>) -> (Speaker, Option<
 }
 
 fn is_pronoun(w: &str) -> bool {
-    matches!(w, "he" | "she" | "they" | "it" | "him" | "her" | "them")
+    matches!(
+        w,
+        "he" | "she" | "they" | "it" | "him" | "her" | "them" | "his" | "its" | "their"
+    )
 }
 
 /// The nearest earlier attribution (within [`LOOK_BACK`]) whose speaker passes `ok`.
