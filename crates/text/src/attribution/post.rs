@@ -572,17 +572,43 @@ fn subject_out_of_cue(cx: &Ctx, a: &mut Work) {
 /// the cue's about four times in five. "to" is left out: it opens the content ("wants to
 /// triple the program") more often than it closes the cue.
 fn cue_particle(cx: &Ctx, a: &mut Work) {
+    // The tagger's own cue may end on such a word before a number or a date: "says about |
+    // 4,000 marines", "acknowledged on | Thursday that". The number opens the content; the
+    // date is neither.
+    if a.cue.len() > 1 && is_particle(&cx.lower[a.cue.end - 1]) {
+        let last = a.cue.end - 1;
+        let number = matches!(cx.tag(a.cue.end), Some(Upos::NUM));
+        if number || cx.in_time.get(a.cue.end).is_some_and(|&t| t) {
+            a.cue.end = last;
+            if let Some(r) = a.content.iter_mut().find(|r| r.start == last + 1) {
+                if number {
+                    r.start = last;
+                }
+            }
+            return;
+        }
+    }
     let e = a.cue.end;
     let Some(r) = a.content.iter_mut().find(|r| r.start == e && r.len() > 1) else {
         return;
     };
-    if matches!(
-        cx.lower[e].as_str(),
-        "about" | "for" | "of" | "on" | "out" | "over" | "against" | "with" | "into" | "up"
-    ) {
+    // "said about 2,000 marines", "acknowledged on Tuesday that": a number or a date follows,
+    // so the word belongs to the content.
+    let next = e + 1;
+    if matches!(cx.tag(next), Some(Upos::NUM)) || cx.in_time.get(next).is_some_and(|&t| t) {
+        return;
+    }
+    if is_particle(&cx.lower[e]) {
         a.cue.end = e + 1;
         r.start = e + 1;
     }
+}
+
+fn is_particle(w: &str) -> bool {
+    matches!(
+        w,
+        "about" | "for" | "of" | "on" | "out" | "over" | "against" | "with" | "into" | "up"
+    )
 }
 
 fn is_conj(w: &str) -> bool {
@@ -1929,6 +1955,35 @@ mod tests {
             assert_eq!(sp.name, "Erik Lindqvist", "{text}: {sp:?}");
             assert_eq!(sp.antecedent.map(|s| d.slice(s)), Some("Erik Lindqvist"));
         }
+    }
+
+    #[test]
+    fn a_possessor_is_not_the_speaker_and_an_appositive_is_not_its_name() {
+        let d = analyze("Putin's spokesman Dmitry Peskov said the talks were over.");
+        let sp = find(&d, "said").speaker.as_ref().expect("a speaker");
+        assert_eq!(sp.name, "Dmitry Peskov", "{sp:?}");
+        assert_eq!(sp.role.as_deref(), Some("Putin's spokesman"), "{sp:?}");
+        let d = analyze("Erik Lindqvist's office said the talks were over.");
+        let sp = find(&d, "said").speaker.as_ref().expect("a speaker");
+        assert_eq!(sp.name, "Erik Lindqvist's office", "{sp:?}");
+        let d = analyze(
+            "The Coastal Security Council, a regional body, said it was aware of the reports.",
+        );
+        let sp = find(&d, "said").speaker.as_ref().expect("a speaker");
+        assert_eq!(sp.name, "Coastal Security Council", "{sp:?}");
+    }
+
+    #[test]
+    fn a_number_or_date_after_the_verb_is_not_part_of_the_cue() {
+        let d = analyze("The ministry says about 4,000 marines have massed near the border.");
+        let a = find(&d, "says");
+        assert_eq!(
+            contents(&d, a),
+            ["about 4,000 marines have massed near the border"]
+        );
+        let d = analyze("The minister said about 2,000 marines were deployed.");
+        let a = find(&d, "said");
+        assert_eq!(contents(&d, a), ["about 2,000 marines were deployed"]);
     }
 
     #[test]

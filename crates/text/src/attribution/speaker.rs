@@ -340,7 +340,13 @@ pub fn describe(cx: &Ctx, r: Range<usize>) -> Speaker {
     if let Some(h) = handle {
         sp.name = cx.text(h).to_string();
         sp.kind = SpeakerKind::SocialMediaAccount;
-    } else if let Some(p) = of_type(EntityType::Person) {
+    } else if let Some(p) = ents.iter().copied().find(|&e| {
+        // A possessor is not the speaker: "Putin's spokesman Dmitry Peskov" is Peskov, and
+        // "Valdora's defence ministry" (a place the recognizer took for a person) the ministry.
+        let after = ent_range(e).end;
+        entities[e].label == EntityType::Person
+            && !(after < r.end && matches!(cx.lower[after].as_str(), "'s" | "\u{2019}s"))
+    }) {
         let pr = ent_range(p);
         sp.name = cx.text(pr.clone()).to_string();
         let mut role_end = pr.start;
@@ -429,14 +435,23 @@ fn titled_name(cx: &Ctx, r: Range<usize>) -> Option<(usize, Range<usize>)> {
     is_name.then_some((end, name))
 }
 
-/// Where a relative clause opens in `r`, before any comma that sets it off, or `r.end`: the
-/// source may keep "a senior official who spoke on condition of anonymity" whole, but the
-/// clause says how the speaker spoke, not who it is.
+/// Where a relative clause or an appositive opens in `r`, before any comma that sets it off,
+/// or `r.end`: the source may keep "a senior official who spoke on condition of anonymity" or
+/// "The Coastal Council, a regional body" whole, but the clause says how the speaker spoke or
+/// what it is, not who.
 fn before_relative(cx: &Ctx, r: Range<usize>) -> usize {
+    let appositive = |i: usize| {
+        cx.lower[i] == ","
+            && cx
+                .lower
+                .get(i + 1)
+                .is_some_and(|w| matches!(w.as_str(), "a" | "an" | "the"))
+            && i + 1 < r.end
+    };
     let Some(rel) = r
         .clone()
         .skip(1)
-        .find(|&i| matches!(cx.lower[i].as_str(), "who" | "whom" | "which"))
+        .find(|&i| matches!(cx.lower[i].as_str(), "who" | "whom" | "which") || appositive(i))
     else {
         return r.end;
     };
