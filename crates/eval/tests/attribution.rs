@@ -16,12 +16,13 @@
 /// a comma no longer nested in the clause before it 73.5 / 70.8 / 57.2 / 56.8; with features
 /// from a dependency parse 73.9 / 70.7 / 58.0 / 57.5; with the faster parser (83.8 UAS on EWT
 /// dev instead of 82.9, and yet 0.1-0.2 lower on content on each of three training seeds)
-/// 74.0 / 70.6 / 57.8 / 57.4.
+/// 74.0 / 70.6 / 57.8 / 57.4; with a number or date after the verb kept out of the cue
+/// 74.0 / 70.7 / 57.9 / 57.5.
 const FLOORS: [(&str, f64); 4] = [
     ("source_exact_f1", 74.0 - 1.0),
-    ("cue_exact_f1", 70.6 - 1.0),
-    ("content_exact_f1", 57.8 - 1.0),
-    ("attribution_f1", 57.4 - 1.0),
+    ("cue_exact_f1", 70.7 - 1.0),
+    ("content_exact_f1", 57.9 - 1.0),
+    ("attribution_f1", 57.5 - 1.0),
 ];
 
 #[test]
