@@ -1974,6 +1974,26 @@ mod tests {
     }
 
     #[test]
+    fn analysts_and_institutes_have_kinds() {
+        for (text, kind) in [
+            (
+                "Independent analysts at the Baltic Shore Institute estimated the force at \
+                 3,000.",
+                SpeakerKind::Investigators,
+            ),
+            (
+                "The Baltic Shore Institute said the force had grown.",
+                SpeakerKind::Ngo,
+            ),
+        ] {
+            let d = analyze(text);
+            let atts = d.attributions.as_deref().unwrap_or(&[]);
+            let sp = atts.first().and_then(|a| a.speaker.as_ref());
+            assert_eq!(sp.map(|s| s.kind), Some(kind), "{text}: {atts:?}");
+        }
+    }
+
+    #[test]
     fn a_number_or_date_after_the_verb_is_not_part_of_the_cue() {
         let d = analyze("The ministry says about 4,000 marines have massed near the border.");
         let a = find(&d, "says");
