@@ -431,9 +431,10 @@ impl Parser {
             }
         }
         let (moves, labels) = (moves.finish(), labels.finish());
+        let tables = Parser::tables(&moves, &labels);
         Parser {
-            trained: Some(Box::new((moves.clone(), labels.clone()))),
-            ..Parser::tables(&moves, &labels)
+            trained: Some(Box::new((moves, labels))),
+            ..tables
         }
     }
 

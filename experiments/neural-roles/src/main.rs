@@ -339,6 +339,10 @@ fn main() -> Res<()> {
         t0.elapsed().as_secs_f64()
     );
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ seed.wrapping_mul(0x2545_F491_4F6C_DD1D) | 1);
+    let pipeline = (
+        attribution::Model::embedded()?,
+        text::syntax::Syntax::embedded()?,
+    );
     let net = Net::new(&mut rng, &dev)?;
     let mut drop_rng = Rng(rng.next() | 1);
     let mut opt = AdamW::new(
@@ -374,10 +378,16 @@ fn main() -> Res<()> {
         );
 
         if (epoch + 1) % 2 == 0 || epoch + 1 == epochs {
-            pipeline_scores(&net, &dev_articles, &dev, &[0.0, 0.03])?;
+            pipeline_scores(&net, &pipeline, &dev_articles, &dev, &[0.0, 0.03])?;
         }
     }
-    pipeline_scores(&net, &dev_articles, &dev, &[0.01, 0.02, 0.05, 0.1, 1e6])?;
+    pipeline_scores(
+        &net,
+        &pipeline,
+        &dev_articles,
+        &dev,
+        &[0.01, 0.02, 0.05, 0.1, 1e6],
+    )?;
     Ok(())
 }
 
@@ -385,12 +395,11 @@ fn main() -> Res<()> {
 /// labels from the network alone (weight 0) or from both models.
 fn pipeline_scores(
     net: &Net,
+    (model, parser): &(attribution::Model, text::syntax::Syntax),
     dev_articles: &[eval::polnear::Article],
     dev: &Device,
     weights: &[f32],
 ) -> Res<()> {
-    let model = attribution::Model::embedded()?;
-    let parser = text::syntax::Syntax::embedded()?;
     for &weight in weights {
         let t = Instant::now();
         let mut secs = 0.0;
@@ -404,7 +413,7 @@ fn pipeline_scores(
                         Vec::new()
                     })
                 };
-                let out = model.analyze_with_role_scorer(doc, Some(&parser), &mut scorer, weight);
+                let out = model.analyze_with_role_scorer(doc, Some(parser), &mut scorer, weight);
                 secs += s.elapsed().as_secs_f64();
                 out
             },

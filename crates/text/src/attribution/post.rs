@@ -106,11 +106,11 @@ impl<'a> Ctx<'a> {
     fn channel_at(&self, i: usize, end: usize) -> Option<(Range<usize>, String)> {
         let lx = &*LEXICONS;
         let w = self.lower[i].as_str();
-        if matches!(w, "told" | "tells" | "tell" | "telling") {
+        if is_told(w) {
             let (len, ()) = lx.audiences.longest_at(&self.lower, i + 1, end)?;
             return Some((i..i + 1 + len, self.text(i + 1..i + 1 + len).to_string()));
         }
-        if !matches!(w, "in" | "on" | "via" | "through" | "during") {
+        if !is_channel_preposition(w) {
             return None;
         }
         let mut j = i + 1;
@@ -602,6 +602,15 @@ fn cue_particle(cx: &Ctx, a: &mut Work) {
         a.cue.end = e + 1;
         r.start = e + 1;
     }
+}
+
+/// The words a channel phrase opens with: "told | reporters", "in | a Facebook post".
+pub fn is_told(w: &str) -> bool {
+    matches!(w, "told" | "tells" | "tell" | "telling")
+}
+
+pub fn is_channel_preposition(w: &str) -> bool {
+    matches!(w, "in" | "on" | "via" | "through" | "during")
 }
 
 fn is_particle(w: &str) -> bool {

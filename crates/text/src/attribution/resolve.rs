@@ -10,7 +10,7 @@
 //! these rules, which is why the lexicons in `data/attribution/` carry the knowledge.
 
 use super::lexicons::LEXICONS;
-use super::post::{Ctx, Work};
+use super::post::{is_channel_preposition, is_told, Ctx, Work};
 use super::speaker::{describe, head_word, kind_of};
 use crate::doc::{EntityType, Speaker, SpeakerKind, TokenKind, Upos};
 use std::ops::Range;
@@ -261,10 +261,9 @@ fn kind_antecedent(cx: &Ctx, earlier: &[Work], h: usize) -> Option<(Speaker, Opt
 fn named(cx: &Ctx, r: &Range<usize>) -> Range<usize> {
     let mut s = r.start;
     while s < r.end
-        && (matches!(
-            cx.lower[s].as_str(),
-            "in" | "on" | "via" | "through" | "during" | "told" | "tells" | "tell" | "telling"
-        ) || cx.tag(s) == Some(Upos::DET))
+        && (is_channel_preposition(&cx.lower[s])
+            || is_told(&cx.lower[s])
+            || cx.tag(s) == Some(Upos::DET))
     {
         s += 1;
     }
