@@ -11,7 +11,7 @@
 
 use super::lexicons::LEXICONS;
 use super::post::{is_channel_preposition, is_told, Ctx, Work};
-use super::speaker::{describe, head_word, kind_of};
+use super::speaker::{describe, head_word, is_honorific, kind_of};
 use crate::doc::{EntityType, Speaker, SpeakerKind, TokenKind, Upos};
 use std::ops::Range;
 
@@ -73,6 +73,11 @@ pub fn speaker(cx: &Ctx, earlier: &[Work], r: Range<usize>) -> (Speaker, Option<
         || is_pronoun(&cx.lower[first]) && words.len() == 1
     {
         let w = cx.lower[first].as_str();
+        // "You" and the first person point at the reader or the writer, not at anyone the
+        // article quoted: "as you would expect".
+        if matches!(w, "you" | "i" | "me" | "we" | "us" | "one") {
+            return (describe(cx, r), None);
+        }
         // "His statement said" reaches here too: the owner of a medium is its speaker.
         let fits = |s: &Speaker| {
             let personal = matches!(
@@ -82,9 +87,13 @@ pub fn speaker(cx: &Ctx, earlier: &[Work], r: Range<usize>) -> (Speaker, Option<
                     | SpeakerKind::Diplomat
                     | SpeakerKind::SocialMediaAccount
             ) || s.role.is_some();
+            // "They" is a group ("officials", "the police") or an organization, not one
+            // named person.
+            let plural = plural_description(&s.name);
             match w {
                 "he" | "she" | "him" | "her" | "his" => personal,
                 "it" | "its" => !personal,
+                "they" | "them" | "their" => !personal || plural,
                 _ => true,
             }
         };
@@ -97,7 +106,9 @@ pub fn speaker(cx: &Ctx, earlier: &[Work], r: Range<usize>) -> (Speaker, Option<
             "he" | "she" | "him" | "her" | "his" => {
                 entity_before(cx, r.start, |t, _| t == EntityType::Person)
             }
-            "it" | "its" => entity_before(cx, r.start, |t, _| t == EntityType::Org),
+            "it" | "its" | "they" | "them" | "their" => {
+                entity_before(cx, r.start, |t, _| t == EntityType::Org)
+            }
             _ => None,
         };
         if let Some(e) = entity {
@@ -107,16 +118,22 @@ pub fn speaker(cx: &Ctx, earlier: &[Work], r: Range<usize>) -> (Speaker, Option<
         }
         return (describe(cx, r), None);
     }
-    // A surname: an earlier person whose name ends with it.
-    if words.len() == 1
-        && cx
-            .doc
-            .token_text(first)
+    // A surname, after a courtesy title or not ("Zinoviev", "Mr Cooper"): an earlier person
+    // whose name ends with it.
+    let surname = match words[..] {
+        [w] => Some(w),
+        [h, w] if is_honorific(cx.doc.token_text(h)) => Some(w),
+        _ => None,
+    }
+    .filter(|&w| {
+        cx.doc
+            .token_text(w)
             .chars()
             .next()
             .is_some_and(char::is_uppercase)
-    {
-        let w = cx.doc.token_text(first);
+    });
+    if let Some(last) = surname {
+        let w = cx.doc.token_text(last);
         let last_word_is = |e: &Range<usize>| e.len() > 1 && cx.doc.token_text(e.end - 1) == w;
         if let Some((j, s)) = nearest(earlier, |s| {
             s.name.split_whitespace().last() == Some(w) && s.name.contains(' ')
@@ -167,6 +184,19 @@ pub fn speaker(cx: &Ctx, earlier: &[Work], r: Range<usize>) -> (Speaker, Option<
         }
     }
     (sp, None)
+}
+
+/// A speaker's name that describes a group: its head word (the last before a preposition) a
+/// plural common noun, as in "senior officials in Kyiv".
+fn plural_description(name: &str) -> bool {
+    let head = name
+        .split_whitespace()
+        .take_while(|w| !matches!(*w, "in" | "of" | "at" | "from" | "for" | "to" | "with"))
+        .last()
+        .unwrap_or("");
+    head.ends_with('s')
+        && !head.ends_with("ss")
+        && head.chars().next().is_some_and(char::is_lowercase)
 }
 
 fn is_pronoun(w: &str) -> bool {

@@ -343,24 +343,40 @@ pub fn describe(cx: &Ctx, r: Range<usize>) -> Speaker {
     } else if let Some(p) = ents.iter().copied().find(|&e| {
         // A possessor is not the speaker: "Putin's spokesman Dmitry Peskov" is Peskov, and
         // "Valdora's defence ministry" (a place the recognizer took for a person) the ministry.
-        let after = ent_range(e).end;
+        // Nor is a person the head noun is of, for or to: "a spokesman for Putin", "an aide
+        // to Clinton", "a girlfriend of Michael Phelps" are not Putin, Clinton or Phelps.
+        let er = ent_range(e);
         entities[e].label == EntityType::Person
-            && !(after < r.end && matches!(cx.lower[after].as_str(), "'s" | "\u{2019}s"))
+            && !(er.end < r.end && matches!(cx.lower[er.end].as_str(), "'s" | "\u{2019}s"))
+            && !(er.start > start
+                && matches!(
+                    cx.lower[er.start - 1].as_str(),
+                    "of" | "for" | "to" | "with"
+                ))
     }) {
         let pr = ent_range(p);
-        sp.name = cx.text(pr.clone()).to_string();
-        let mut role_end = pr.start;
-        while role_end > start && cx.is_punct(role_end - 1) {
+        // The recognizer may take a title into the name: "Secretary of State John Kerry".
+        let name_start = title_in_name(cx, pr.clone());
+        sp.name = cx.text(name_start..pr.end).to_string();
+        let mut role_start = start;
+        while role_start < pr.start && is_honorific(cx.doc.token_text(role_start)) {
+            role_start += 1;
+        }
+        let mut role_end = name_start;
+        while role_end > role_start && cx.is_punct(role_end - 1) {
             role_end -= 1;
         }
-        if role_end > start {
-            sp.role = Some(cx.text(start..role_end).to_string());
+        if role_end > role_start {
+            sp.role = Some(cx.text(role_start..role_end).to_string());
         }
         sp.kind = match lexical {
             None => SpeakerKind::Person,
             Some(SpeakerKind::Government) => SpeakerKind::GovernmentOfficial,
             Some(k) => k,
         };
+        if let Some(k) = spokesperson_of(cx, r.clone(), &ents) {
+            sp.kind = k;
+        }
     } else if let Some((title_end, name)) = titled_name(cx, start..r.end) {
         // The recognizer can miss a name after a title it does not know ("UN
         // Secretary-General Antonio Guterres" read as one organization).
@@ -373,6 +389,11 @@ pub fn describe(cx: &Ctx, r: Range<usize>) -> Speaker {
         };
     } else if let Some((agency, kind)) = agency_in(cx, r.clone()) {
         sp.name = agency;
+        sp.kind = kind;
+    } else if let Some((name, kind)) = named_after_kind(cx, start..r.end) {
+        // "the Italian newspaper L'Unione Sarda", "the website National Report": the kind
+        // word says what the name is, whatever the recognizer made of the name.
+        sp.name = cx.text(name).to_string();
         sp.kind = kind;
     } else if let Some(o) = of_type(EntityType::Org).filter(holds_head) {
         sp.name = cx.text(ent_range(o)).to_string();
@@ -393,6 +414,185 @@ pub fn describe(cx: &Ctx, r: Range<usize>) -> Speaker {
     sp
 }
 
+/// A title of `data/person_titles.txt`, also without its abbreviation's dot ("Sgt", "Col").
+fn known_title(g: &Gazetteer, w: &str) -> bool {
+    g.is_title(w) || !w.ends_with('.') && w.len() <= 4 && g.is_title(&format!("{w}."))
+}
+
+/// A title word of a person: one of `data/person_titles.txt` or a speaker-kind word for
+/// people ("Investigator", "Spokesman").
+fn is_personal_title(cx: &Ctx, i: usize) -> bool {
+    // "the official Apple site", "The official Rodong Sinmun": an adjective.
+    if cx.lower[i] == "official"
+        && i > 0
+        && matches!(cx.lower[i - 1].as_str(), "the" | "an" | "its" | "their")
+    {
+        return false;
+    }
+    known_title(Gazetteer::get(), cx.doc.token_text(i))
+        || LEXICONS
+            .kinds
+            .longest_at(&cx.lower, i, i + 3)
+            .is_some_and(|(_, k)| {
+                matches!(
+                    k,
+                    SpeakerKind::GovernmentOfficial
+                        | SpeakerKind::Investigators
+                        | SpeakerKind::Military
+                        | SpeakerKind::Diplomat
+                )
+            })
+}
+
+/// A courtesy title, which says nothing of the speaker's role: "Mr", "Mrs.", "Dr".
+pub fn is_honorific(w: &str) -> bool {
+    matches!(
+        w.trim_end_matches('.').to_lowercase().as_str(),
+        "mr" | "mrs" | "ms" | "miss" | "mx" | "dr" | "prof" | "sir" | "dame"
+    )
+}
+
+/// Where the name starts in a person entity that opens with a title the recognizer took in:
+/// "Secretary of State | John Kerry", "Investigator | Sergei Molchanov". Title words are
+/// those of `data/person_titles.txt` and the speaker-kind lexicon, capitalized; "of" and the
+/// word after it continue a title. At least two words stay after an "of", one otherwise.
+fn title_in_name(cx: &Ctx, pr: Range<usize>) -> usize {
+    let capitalized = |i: usize| {
+        cx.doc
+            .token_text(i)
+            .chars()
+            .next()
+            .is_some_and(char::is_uppercase)
+    };
+    let is_title = |i: usize| capitalized(i) && is_personal_title(cx, i);
+    let mut s = pr.start;
+    loop {
+        if s + 1 < pr.end && is_title(s) && (capitalized(s + 1) || cx.lower[s + 1] == "of") {
+            s += 1;
+        } else if s > pr.start && cx.lower[s] == "of" && s + 4 <= pr.end && capitalized(s + 1) {
+            s += 2;
+        } else {
+            break;
+        }
+    }
+    // Titles all through are no name: "Official Spokesman".
+    if (s..pr.end).any(is_title) {
+        pr.start
+    } else {
+        s
+    }
+}
+
+/// The kind of the organization a spokesperson-like title speaks for, when it is not a
+/// government: "U.N. spokesman Dario Vence" speaks for an international organization, "John
+/// Temple, president of audience at First Look" for an organization of no known kind, so a
+/// person rather than a government official.
+fn spokesperson_of(cx: &Ctx, r: Range<usize>, ents: &[usize]) -> Option<SpeakerKind> {
+    let title = r.clone().find(|&i| {
+        matches!(
+            cx.lower[i].as_str(),
+            "spokesman"
+                | "spokeswoman"
+                | "spokesperson"
+                | "president"
+                | "chairman"
+                | "chairwoman"
+                | "official"
+        )
+    })?;
+    let entities = cx.doc.entities.as_deref().unwrap_or(&[]);
+    // A lexicon phrase naming an organization, other than the title itself.
+    let mut i = r.start;
+    while i < r.end {
+        match LEXICONS.kinds.longest_at(&cx.lower, i, r.end) {
+            Some((len, k)) if !(i..i + len).contains(&title) => {
+                if !matches!(
+                    k,
+                    SpeakerKind::GovernmentOfficial
+                        | SpeakerKind::Person
+                        | SpeakerKind::Unknown
+                        | SpeakerKind::Government
+                        | SpeakerKind::State
+                ) {
+                    return Some(k);
+                }
+                if k == SpeakerKind::Government {
+                    return None;
+                }
+                i += len;
+            }
+            Some((len, _)) => i += len,
+            None => i += 1,
+        }
+    }
+    // An organization the recognizer found, of no kind the lexicon knows; or the head of
+    // something that is no country ("president of audience at First Look", not "President of
+    // Russia").
+    let org = ents.iter().any(|&e| entities[e].label == EntityType::Org);
+    let heads_something = matches!(
+        cx.lower[title].as_str(),
+        "president" | "chairman" | "chairwoman"
+    ) && cx
+        .lower
+        .get(title + 1)
+        .is_some_and(|w| matches!(w.as_str(), "of" | "at" | "for"))
+        && !ents.iter().any(|&e| {
+            matches!(entities[e].label, EntityType::Gpe | EntityType::Norp)
+                && cx.doc.token_at(entities[e].span.start) > title
+        });
+    ((org || heads_something) && !matches!(cx.lower[title].as_str(), "official"))
+        .then_some(SpeakerKind::Person)
+}
+
+/// A name right after a word of the kind lexicon at the end of a mention's head: "the Italian
+/// newspaper | L'Unione Sarda", "the rights group | Amnesty International". The name is one or
+/// more capitalized words running to the head's end.
+fn named_after_kind(cx: &Ctx, r: Range<usize>) -> Option<(Range<usize>, SpeakerKind)> {
+    let head_end = head_word(cx, r.clone())? + 1;
+    let mut i = r.start;
+    let mut found = None;
+    while i < head_end {
+        match LEXICONS.kinds.longest_at(&cx.lower, i, head_end) {
+            Some((len, k)) => {
+                found = Some((i + len, k));
+                i += len;
+            }
+            None => i += 1,
+        }
+    }
+    let (name_start, kind) = found?;
+    // The kind word is a common noun, not the name's own first word ("the Daily Star").
+    let common = cx
+        .doc
+        .token_text(name_start - 1)
+        .chars()
+        .next()
+        .is_some_and(char::is_lowercase);
+    let personal = matches!(
+        kind,
+        SpeakerKind::Person | SpeakerKind::GovernmentOfficial | SpeakerKind::Unknown
+    );
+    let name = name_start..head_end;
+    let is_name = common
+        && !personal
+        && !name.is_empty()
+        && name.clone().all(|i| {
+            cx.doc
+                .token_text(i)
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_uppercase() || !c.is_alphabetic())
+                && !cx.in_time[i]
+        })
+        && cx
+            .doc
+            .token_text(name_start)
+            .chars()
+            .next()
+            .is_some_and(char::is_uppercase);
+    is_name.then_some((name, kind))
+}
+
 /// How many words a name after a title may have ("Antonio Guterres", "Ali Reza Khan").
 const MAX_NAME_WORDS: usize = 3;
 
@@ -403,12 +603,33 @@ const MAX_NAME_WORDS: usize = 3;
 /// is one to three capitalized proper nouns that are no time or place.
 fn titled_name(cx: &Ctx, r: Range<usize>) -> Option<(usize, Range<usize>)> {
     let g = Gazetteer::get();
-    let head_end = head_word(cx, r.clone())? + 1;
+
     let is_title = |i: usize| {
         let w = cx.doc.token_text(i);
-        g.is_title(w) || w.contains('-') && w.split('-').all(|p| g.is_title(p))
+        is_personal_title(cx, i) || w.contains('-') && w.split('-').all(|p| g.is_title(p))
     };
-    let end = (r.start..head_end).rev().find(|&i| is_title(i))? + 1;
+    let mut head_end = head_word(cx, r.clone())? + 1;
+    // "Secretary of State John Kerry": the head is the name after the title's "of".
+    if is_title(head_end - 1) && head_end + 2 < r.end && cx.lower[head_end] == "of" {
+        head_end = head_word(cx, head_end + 1..r.end).map_or(head_end, |h| h + 1);
+    }
+    let mut end = (r.start..head_end).rev().find(|&i| is_title(i))? + 1;
+    // A title phrase runs on: "District | Attorney".
+    if let Some((len, _)) = LEXICONS.kinds.longest_at(&cx.lower, end - 1, head_end) {
+        end = end.max(end - 1 + len);
+    }
+    // "Secretary | of State | John Kerry": "of" and a capitalized word continue the title.
+    if end + 2 < head_end
+        && cx.lower[end] == "of"
+        && cx
+            .doc
+            .token_text(end + 1)
+            .chars()
+            .next()
+            .is_some_and(char::is_uppercase)
+    {
+        end += 2;
+    }
     let entities = cx.doc.entities.as_deref().unwrap_or(&[]);
     let place = |i: usize| {
         entities.get(cx.entity_at[i]).is_some_and(|e| {
@@ -431,6 +652,7 @@ fn titled_name(cx: &Ctx, r: Range<usize>) -> Option<(usize, Range<usize>)> {
                 && cx.tag(i) == Some(Upos::PROPN)
                 && !cx.in_time[i]
                 && !place(i)
+                && !is_title(i)
         });
     is_name.then_some((end, name))
 }
@@ -448,11 +670,18 @@ fn before_relative(cx: &Ctx, r: Range<usize>) -> usize {
                 .is_some_and(|w| matches!(w.as_str(), "a" | "an" | "the"))
             && i + 1 < r.end
     };
-    let Some(rel) = r
-        .clone()
-        .skip(1)
-        .find(|&i| matches!(cx.lower[i].as_str(), "who" | "whom" | "which") || appositive(i))
-    else {
+    // An age: "Witness You Meng, 33".
+    let age = |i: usize| {
+        cx.lower[i] == ","
+            && cx
+                .lower
+                .get(i + 1)
+                .is_some_and(|w| w.len() <= 3 && w.chars().all(|c| c.is_ascii_digit()))
+            && i + 1 < r.end
+    };
+    let Some(rel) = r.clone().skip(1).find(|&i| {
+        matches!(cx.lower[i].as_str(), "who" | "whom" | "which") || appositive(i) || age(i)
+    }) else {
         return r.end;
     };
     let mut end = rel;
@@ -478,4 +707,213 @@ fn agency_in(cx: &Ctx, r: Range<usize>) -> Option<(String, SpeakerKind)> {
 /// The mention's head is one that, unnamed, hides who speaks: "officials", "a source".
 fn anonymous_head(cx: &Ctx, r: Range<usize>) -> bool {
     head_word(cx, r).is_some_and(|h| LEXICONS.anonymous_heads.contains(&cx.lower[h]))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::doc::{Speaker, SpeakerKind};
+    use crate::Pipeline;
+
+    /// The speaker of the attribution whose cue is `cue`, in each sentence's analysis.
+    fn speaker_of(text: &str, cue: &str) -> Speaker {
+        let d = Pipeline::new()
+            .expect("embedded models load")
+            .analyze(text, None);
+        let atts = d.attributions.as_deref().unwrap_or(&[]);
+        let found = atts.iter().rev().find(|a| d.slice(a.cue) == cue);
+        match found.and_then(|a| a.speaker.clone()) {
+            Some(s) => s,
+            None => panic!(
+                "{text}: no speaker for {cue:?} in {:?}",
+                atts.iter().map(|a| d.slice(a.cue)).collect::<Vec<_>>()
+            ),
+        }
+    }
+
+    #[test]
+    fn a_person_the_head_noun_is_of_or_for_is_not_the_speaker() {
+        let sp = speaker_of("A spokesman for Putin said the talks were over.", "said");
+        assert_eq!(sp.name, "spokesman for Putin", "{sp:?}");
+        assert_eq!(sp.kind, SpeakerKind::GovernmentOfficial, "{sp:?}");
+        let sp = speaker_of(
+            "A girlfriend of Michael Phelps has revealed that they split up.",
+            "has revealed",
+        );
+        assert_eq!(sp.name, "girlfriend of Michael Phelps", "{sp:?}");
+        assert_eq!(sp.kind, SpeakerKind::Person, "{sp:?}");
+        // An appositive after the complement names the speaker.
+        let sp = speaker_of(
+            "A lawyer for the family, Jane Doe, said the case would go to trial.",
+            "said",
+        );
+        assert_eq!(sp.name, "Jane Doe", "{sp:?}");
+    }
+
+    #[test]
+    fn a_title_the_recognizer_took_into_a_name_is_the_role() {
+        for (text, name, role) in [
+            (
+                "Secretary of State John Kerry said the talks were over.",
+                "John Kerry",
+                "Secretary of State",
+            ),
+            (
+                "Investigator Sergei Molchanov said the boy had fled.",
+                "Sergei Molchanov",
+                "Investigator",
+            ),
+            (
+                "Sgt Gill Cherry said the road was closed.",
+                "Gill Cherry",
+                "Sgt",
+            ),
+        ] {
+            let sp = speaker_of(text, "said");
+            assert_eq!(sp.name, name, "{text}: {sp:?}");
+            assert_eq!(sp.role.as_deref(), Some(role), "{text}: {sp:?}");
+        }
+    }
+
+    #[test]
+    fn a_ministry_named_with_title_words_is_no_person() {
+        let sp = speaker_of(
+            "The Iraqi Defense Ministry said the bridge was hit.",
+            "said",
+        );
+        assert_eq!(sp.name, "Iraqi Defense Ministry", "{sp:?}");
+        assert_eq!(sp.kind, SpeakerKind::Government, "{sp:?}");
+        let sp = speaker_of(
+            "The Manhattan District Attorney said the case was closed.",
+            "said",
+        );
+        assert_eq!(sp.name, "Manhattan District Attorney", "{sp:?}");
+    }
+
+    #[test]
+    fn a_courtesy_title_is_no_role_and_its_surname_is_resolved() {
+        for (text, name) in [
+            (
+                "Charlie Cooper, a researcher at the Quilliam Foundation, said the images were \
+                 fake. Mr Cooper said the group wanted attention.",
+                "Charlie Cooper",
+            ),
+            (
+                "Hillary Clinton spoke in Ohio. Mrs. Clinton said the plan would fail.",
+                "Hillary Clinton",
+            ),
+            (
+                "Dr. Anna Berg, a virologist, said the outbreak was over. Dr. Berg said masks \
+                 were no longer needed.",
+                "Anna Berg",
+            ),
+        ] {
+            let sp = speaker_of(text, "said");
+            assert_eq!(sp.name, name, "{text}: {sp:?}");
+            assert_eq!(sp.role, None, "{text}: {sp:?}");
+        }
+    }
+
+    #[test]
+    fn an_age_is_not_part_of_the_name() {
+        let sp = speaker_of("Witness You Meng, 33, said the car was speeding.", "said");
+        assert_eq!(sp.name, "Witness You Meng", "{sp:?}");
+        assert_eq!(sp.kind, SpeakerKind::Person, "{sp:?}");
+    }
+
+    #[test]
+    fn you_is_nobody_quoted_and_they_is_no_single_person() {
+        let sp = speaker_of(
+            "The website National Report claimed the singer had died. As you would expect, \
+             the story spread.",
+            "would expect",
+        );
+        assert_eq!(sp.name, "you", "{sp:?}");
+        let sp = speaker_of(
+            "Georgy Myakinkin said he was fired. They also demanded an apology.",
+            "also demanded",
+        );
+        assert_ne!(sp.name, "Georgy Myakinkin", "{sp:?}");
+        let sp = speaker_of(
+            "Senior officials in Kyiv said the bridge was hit. They also said two people died.",
+            "also said",
+        );
+        assert_eq!(sp.name, "Senior officials in Kyiv", "{sp:?}");
+    }
+
+    #[test]
+    fn a_kind_word_before_a_name_gives_the_kind() {
+        for (text, cue, name, kind) in [
+            (
+                "According to the Italian newspaper L'Unione Sarda, the nun was surprised.",
+                "According to",
+                "L'Unione Sarda",
+                SpeakerKind::Newspaper,
+            ),
+            (
+                "The website National Report claimed the singer had died.",
+                "claimed",
+                "National Report",
+                SpeakerKind::Newspaper,
+            ),
+            (
+                "The rights group Amnesty International said the trial was unfair.",
+                "said",
+                "Amnesty International",
+                SpeakerKind::Ngo,
+            ),
+            (
+                "The Daily Star reported that the boy was found.",
+                "reported",
+                "Daily Star",
+                SpeakerKind::Newspaper,
+            ),
+        ] {
+            let sp = speaker_of(text, cue);
+            assert_eq!((sp.name.as_str(), sp.kind), (name, kind), "{text}: {sp:?}");
+        }
+    }
+
+    #[test]
+    fn a_spokesperson_has_the_kind_of_whom_it_speaks_for() {
+        for (text, cue, kind, country) in [
+            (
+                "U.N. spokesman Dario Vence told reporters the talks were over.",
+                "told",
+                SpeakerKind::InternationalOrganization,
+                None,
+            ),
+            (
+                "White House spokesman Josh Earnest said the talks were over.",
+                "said",
+                SpeakerKind::GovernmentOfficial,
+                Some("US"),
+            ),
+            (
+                "Pentagon spokesman John Kirby said the strike hit its target.",
+                "said",
+                SpeakerKind::Military,
+                Some("US"),
+            ),
+            (
+                "John Temple, president of audience and product at First Look, told staff the \
+                 magazine would close.",
+                "told",
+                SpeakerKind::Person,
+                None,
+            ),
+        ] {
+            let sp = speaker_of(text, cue);
+            assert_eq!(sp.kind, kind, "{text}: {sp:?}");
+            assert_eq!(sp.country.as_deref(), country, "{text}: {sp:?}");
+        }
+    }
+
+    #[test]
+    fn an_armed_group_is_no_ngo() {
+        let sp = speaker_of(
+            "The extremist group posted a video online saying it would kill the hostage.",
+            "posted",
+        );
+        assert_eq!(sp.kind, SpeakerKind::Unknown, "{sp:?}");
+    }
 }
