@@ -118,30 +118,38 @@ pub fn speaker(cx: &Ctx, earlier: &[Work], r: Range<usize>) -> (Speaker, Option<
         }
         return (describe(cx, r), None);
     }
-    // A surname, after a courtesy title or not ("Zinoviev", "Mr Cooper"): an earlier person
-    // whose name ends with it.
-    let surname = match words[..] {
-        [w] => Some(w),
-        [h, w] if is_honorific(cx.doc.token_text(h)) => Some(w),
-        _ => None,
-    }
-    .filter(|&w| {
+    // A surname, after a courtesy title or not ("Zinoviev", "Mr Cooper", "De Blasio",
+    // "O'Neill"): an earlier person whose longer name ends with it, compared without case
+    // and with one apostrophe.
+    let surname: &[usize] = match words[..] {
+        [h, ref rest @ ..] if is_honorific(cx.doc.token_text(h)) => rest,
+        _ => &words,
+    };
+    let capitalized = |i: usize| {
         cx.doc
-            .token_text(w)
+            .token_text(i)
             .chars()
             .next()
             .is_some_and(char::is_uppercase)
-    });
-    if let Some(last) = surname {
-        let w = cx.doc.token_text(last);
-        let last_word_is = |e: &Range<usize>| e.len() > 1 && cx.doc.token_text(e.end - 1) == w;
-        if let Some((j, s)) = nearest(earlier, |s| {
-            s.name.split_whitespace().last() == Some(w) && s.name.contains(' ')
-        }) {
+    };
+    if (1..=2).contains(&surname.len()) && surname.iter().all(|&i| capitalized(i)) {
+        let key = normalized_name(
+            &surname
+                .iter()
+                .map(|&i| cx.doc.token_text(i))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        let ends_with_key = |name: &str| {
+            normalized_name(name)
+                .strip_suffix(key.as_str())
+                .is_some_and(|rest| rest.ends_with(' '))
+        };
+        if let Some((j, s)) = nearest(earlier, |s| ends_with_key(&s.name)) {
             return (antecedent_copy(cx, s, earlier, j), Some(j));
         }
         if let Some(e) = entity_before(cx, r.start, |t, e| {
-            t == EntityType::Person && last_word_is(e)
+            t == EntityType::Person && ends_with_key(cx.text(e.clone()))
         }) {
             return (describe(cx, e), None);
         }
@@ -184,6 +192,11 @@ pub fn speaker(cx: &Ctx, earlier: &[Work], r: Range<usize>) -> (Speaker, Option<
         }
     }
     (sp, None)
+}
+
+/// A name as surnames are compared: lowercase, with one apostrophe.
+fn normalized_name(name: &str) -> String {
+    name.to_lowercase().replace('\u{2019}', "'")
 }
 
 /// A speaker's name that describes a group: its head word (the last before a preposition) a

@@ -340,20 +340,7 @@ pub fn describe(cx: &Ctx, r: Range<usize>) -> Speaker {
     if let Some(h) = handle {
         sp.name = cx.text(h).to_string();
         sp.kind = SpeakerKind::SocialMediaAccount;
-    } else if let Some(p) = ents.iter().copied().find(|&e| {
-        // A possessor is not the speaker: "Putin's spokesman Dmitry Peskov" is Peskov, and
-        // "Valdora's defence ministry" (a place the recognizer took for a person) the ministry.
-        // Nor is a person the head noun is of, for or to: "a spokesman for Putin", "an aide
-        // to Clinton", "a girlfriend of Michael Phelps" are not Putin, Clinton or Phelps.
-        let er = ent_range(e);
-        entities[e].label == EntityType::Person
-            && !(er.end < r.end && matches!(cx.lower[er.end].as_str(), "'s" | "\u{2019}s"))
-            && !(er.start > start
-                && matches!(
-                    cx.lower[er.start - 1].as_str(),
-                    "of" | "for" | "to" | "with"
-                ))
-    }) {
+    } else if let Some(p) = best_person(cx, r.clone(), start, head, &ents) {
         let pr = ent_range(p);
         // The recognizer may take a title into the name: "Secretary of State John Kerry".
         let name_start = title_in_name(cx, pr.clone());
@@ -412,6 +399,51 @@ pub fn describe(cx: &Ctx, r: Range<usize>) -> Speaker {
         sp.name = cx.text(r).to_string();
     }
     sp
+}
+
+/// The person entity among `ents` that names the speaker of mention `r` (`start`: after its
+/// article; `head`: its head word), if any. A possessor is not the speaker: "Putin's spokesman
+/// Dmitry Peskov" is Peskov, and "Valdora's defence ministry" (a place the recognizer took for
+/// a person) the ministry. Nor is a person the head noun is of, for or to: "a spokesman for
+/// Putin", "an aide to Clinton". Of several people, the one holding the head word: "Stein
+/// spokeswoman Melezia Figueroa" is Figueroa.
+fn best_person(
+    cx: &Ctx,
+    r: Range<usize>,
+    start: usize,
+    head: Option<usize>,
+    ents: &[usize],
+) -> Option<usize> {
+    let entities = cx.doc.entities.as_deref().unwrap_or(&[]);
+    let range = |e: usize| {
+        let s = entities[e].span;
+        cx.doc.token_at(s.start)..cx.doc.token_at(s.end)
+    };
+    let people: Vec<usize> = ents
+        .iter()
+        .copied()
+        .filter(|&e| {
+            let er = range(e);
+            entities[e].label == EntityType::Person
+                && !(er.end < r.end && matches!(cx.lower[er.end].as_str(), "'s" | "\u{2019}s"))
+                && !(er.start > start
+                    && matches!(
+                        cx.lower[er.start - 1].as_str(),
+                        "of" | "for" | "to" | "with"
+                    ))
+        })
+        .collect();
+    let first = people.first().copied()?;
+    let holder = people
+        .iter()
+        .copied()
+        .find(|&e| head.is_some_and(|h| range(e).contains(&h)))
+        .unwrap_or(first);
+    // Coordinated people ("Obama and Clinton") are none of them the head's: the first is
+    // named.
+    let coordinated = (range(first).end..range(holder).start)
+        .any(|i| matches!(cx.lower[i].as_str(), "and" | "or" | "&"));
+    Some(if coordinated { first } else { holder })
 }
 
 /// A title of `data/person_titles.txt`, also without its abbreviation's dot ("Sgt", "Col").
@@ -810,6 +842,62 @@ mod tests {
             let sp = speaker_of(text, "said");
             assert_eq!(sp.name, name, "{text}: {sp:?}");
             assert_eq!(sp.role, None, "{text}: {sp:?}");
+        }
+    }
+
+    #[test]
+    fn of_several_people_the_speaker_holds_the_head_unless_they_are_coordinated() {
+        let sp = speaker_of(
+            "Stein spokeswoman Melezia Figueroa said the campaign would appeal.",
+            "said",
+        );
+        assert_eq!(sp.name, "Melezia Figueroa", "{sp:?}");
+        assert_eq!(sp.role.as_deref(), Some("Stein spokeswoman"), "{sp:?}");
+        let sp = speaker_of("Obama and Clinton said the deal was fair.", "said");
+        assert_eq!(sp.name, "Obama", "{sp:?}");
+    }
+
+    #[test]
+    fn a_surname_of_two_words_or_another_apostrophe_is_resolved() {
+        for (text, name) in [
+            (
+                "Mayor Bill de Blasio spoke on Monday. De Blasio said the city was safe.",
+                "Bill de Blasio",
+            ),
+            (
+                "NYPD Commissioner James O\u{2019}Neill spoke on Monday. O'Neill said the \
+                 city was safe.",
+                "James O\u{2019}Neill",
+            ),
+        ] {
+            let sp = speaker_of(text, "said");
+            assert_eq!(sp.name, name, "{text}: {sp:?}");
+        }
+    }
+
+    #[test]
+    fn abbreviated_offices_unions_and_organizations_named_after_small_towns() {
+        for (text, kind, country) in [
+            (
+                "Rep. John Mica said the agency had failed.",
+                SpeakerKind::GovernmentOfficial,
+                None,
+            ),
+            (
+                "The Association of Flight Attendants said the union would strike.",
+                SpeakerKind::Ngo,
+                None,
+            ),
+            // GeoNames has a town called Federal, in Argentina.
+            (
+                "The Federal Bureau of Prisons said the inmate had escaped.",
+                SpeakerKind::Unknown,
+                None,
+            ),
+        ] {
+            let sp = speaker_of(text, "said");
+            assert_eq!(sp.kind, kind, "{text}: {sp:?}");
+            assert_eq!(sp.country.as_deref(), country, "{text}: {sp:?}");
         }
     }
 

@@ -753,13 +753,22 @@ fn title_holders(doc: &Doc, prep: &Prepared, spans: &mut Vec<TokSpan>) {
     }
 }
 
-/// The country of the first place, nationality or known organization named inside `start..end`.
-fn first_country_inside(doc: &Doc, start: usize, end: usize) -> Option<[u8; 2]> {
+/// Inside an organization's name, a city gives the country only when it is this large: the
+/// small towns GeoNames lists are often named like the words of an organization's name
+/// ("Federal", Argentina, in "Federal Bureau of Prisons").
+const MIN_CITY_IN_ORG: u64 = 100_000;
+
+/// The country of the first place, nationality or known organization named inside `start..end`
+/// (inside an organization's name, `org`, no small town).
+fn first_country_inside(doc: &Doc, start: usize, end: usize, org: bool) -> Option<[u8; 2]> {
     let g = Gazetteer::get();
     let mut i = start;
     while i < end {
         if let Some(m) = g.longest_at(doc, i, end) {
-            if m.entry.country.is_some() {
+            let small_town = m.entry.kind == Kind::City
+                && !m.entry.curated
+                && m.entry.population < MIN_CITY_IN_ORG;
+            if m.entry.country.is_some() && !(org && small_town) {
                 return m.entry.country;
             }
             i = m.end;
@@ -783,7 +792,7 @@ fn assign_countries(doc: &Doc, spans: &mut [TokSpan]) {
         let country = match s.label {
             EntityType::Gpe | EntityType::Loc | EntityType::Fac | EntityType::Norp => exact
                 .and_then(|e| e.country)
-                .or_else(|| first_country_inside(doc, s.start, s.end)),
+                .or_else(|| first_country_inside(doc, s.start, s.end, false)),
             EntityType::Org => {
                 // "NDTV.com" is NDTV's site: the site has the organization's country.
                 let site = (s.end - s.start == 1)
@@ -796,7 +805,7 @@ fn assign_countries(doc: &Doc, spans: &mut [TokSpan]) {
                 let known = exact.or(site).filter(|e| e.kind == Kind::Org);
                 match known {
                     Some(e) => e.country,
-                    None => first_country_inside(doc, s.start, s.end).or_else(|| {
+                    None => first_country_inside(doc, s.start, s.end, true).or_else(|| {
                         // "South Korea's National Intelligence Service": the possessor owns it.
                         let before = k.checked_sub(1).map(|b| spans[b])?;
                         let poss = s.start.checked_sub(1)?;
