@@ -168,6 +168,15 @@ enum EvalCommand {
         #[arg(long, value_enum, default_value_t = Split::Dev)]
         split: Split,
     },
+    /// Speaker resolution on GUM: whether a source resolved to an earlier mention ("he",
+    /// "the official") names the same entity in GUM's coreference, and how many pronoun
+    /// sources are resolved.
+    Speakers {
+        #[arg(long, default_value = "../shared/data/gum")]
+        gum: PathBuf,
+        #[arg(long, value_enum, default_value_t = Split::Dev)]
+        split: Split,
+    },
     /// Attribution spans on PolNeAR: per-role exact and overlap precision, recall and F1, and
     /// whole-attribution F1.
     Attribution {
@@ -300,6 +309,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 EvalCommand::Pos { ud, split } => eval::pos::evaluate(&ud, split.name())?,
                 EvalCommand::Parser { ud, split } => eval::parse::evaluate(&ud, split.name())?,
                 EvalCommand::Ner { gum, split } => eval::ner::evaluate(&gum, split.name())?,
+                EvalCommand::Speakers { gum, split } => {
+                    eval::speakers::evaluate(&gum, split.name())?
+                }
                 EvalCommand::Attribution { polnear, split } => {
                     eval::attribution::evaluate(&polnear, split.name())?
                 }

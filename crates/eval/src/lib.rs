@@ -25,6 +25,7 @@ pub mod polnear;
 pub mod pos;
 pub mod report;
 pub mod seed;
+pub mod speakers;
 pub mod stance;
 pub mod timex;
 

@@ -210,7 +210,7 @@ fn split_lists(gum: &Path) -> Result<BTreeMap<String, HashSet<String>>, EvalErro
 }
 
 /// The GUM documents of `split` ("train", "dev", "test"; "test2" is GENTLE).
-fn gum_files(gum: &Path, split: &str) -> Result<Vec<PathBuf>, EvalError> {
+pub(crate) fn gum_files(gum: &Path, split: &str) -> Result<Vec<PathBuf>, EvalError> {
     let splits = split_lists(gum)?;
     let dep = gum.join("dep");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dep)
@@ -246,8 +246,18 @@ struct Open {
     start: usize,
 }
 
-/// Mentions of one sentence: (start, end, etype, minspan positions), word indices.
-fn mentions(s: &CSentence) -> Vec<(usize, usize, String, Vec<usize>)> {
+/// One GUM mention: words `start..end` of its sentence, the entity (coreference chain) id, the
+/// entity type and the minimal span's word positions (1-based).
+pub(crate) struct Mention {
+    pub start: usize,
+    pub end: usize,
+    pub id: String,
+    pub etype: String,
+    pub minspan: Vec<usize>,
+}
+
+/// Mentions of one sentence.
+pub(crate) fn mentions(s: &CSentence) -> Vec<Mention> {
     let mut out = Vec::new();
     let mut open: Vec<Open> = Vec::new();
     for (w, word) in s.words.iter().enumerate() {
@@ -272,7 +282,13 @@ fn mentions(s: &CSentence) -> Vec<(usize, usize, String, Vec<usize>)> {
                     start: w,
                 };
                 if j < b.len() && b[j] == b')' {
-                    out.push((o.start, w + 1, o.etype, o.minspan));
+                    out.push(Mention {
+                        start: o.start,
+                        end: w + 1,
+                        id: o.id,
+                        etype: o.etype,
+                        minspan: o.minspan,
+                    });
                     i = j + 1;
                 } else {
                     open.push(o);
@@ -283,7 +299,13 @@ fn mentions(s: &CSentence) -> Vec<(usize, usize, String, Vec<usize>)> {
                 let id = &v[i..j];
                 if let Some(pos) = open.iter().rposition(|o| o.id == id) {
                     let o = open.remove(pos);
-                    out.push((o.start, w + 1, o.etype, o.minspan));
+                    out.push(Mention {
+                        start: o.start,
+                        end: w + 1,
+                        id: o.id,
+                        etype: o.etype,
+                        minspan: o.minspan,
+                    });
                 }
                 i = j + 1;
             } else {
@@ -332,7 +354,14 @@ fn gum_example(sents: &[CSentence], tagger: &text::pos::Tagger) -> Example {
             paragraph: sentences.len(),
         });
         let mut found: Vec<Gold> = Vec::new();
-        for (ms, me, etype, minspan) in mentions(s) {
+        for Mention {
+            start: ms,
+            end: me,
+            etype,
+            minspan,
+            ..
+        } in mentions(s)
+        {
             let label = match etype.as_str() {
                 "person" => EntityType::Person,
                 "organization" => EntityType::Org,
@@ -1056,12 +1085,21 @@ mod tests {
                    4\tin\tin\tADP\tIN\t_\t5\tcase\t_\t_\n\
                    5\tTasmania\tTasmania\tPROPN\tNNP\t_\t3\tnmod\t_\tEntity=(37-place-new-nnnnn-cf4-1-sgl-Tasmania)\n\n";
         let s = conllu::parse(src, Path::new("t")).expect("parses");
-        let m = mentions(&s[0]);
+        let m: Vec<_> = mentions(&s[0])
+            .into_iter()
+            .map(|m| (m.start, m.end, m.id, m.etype, m.minspan))
+            .collect();
         assert_eq!(
             m,
             vec![
-                (0, 3, "organization".to_string(), vec![2, 3]),
-                (4, 5, "place".to_string(), vec![1]),
+                (
+                    0,
+                    3,
+                    "8".to_string(),
+                    "organization".to_string(),
+                    vec![2, 3]
+                ),
+                (4, 5, "37".to_string(), "place".to_string(), vec![1]),
             ]
         );
     }

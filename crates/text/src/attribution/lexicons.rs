@@ -68,6 +68,9 @@ pub struct Lexicons {
     pub addressee_cues: HashSet<String>,
     /// Wire agencies: alias (lowercased, as phrase) to canonical name.
     pub agencies: Phrases<String>,
+    /// Words that tell a speaker's gender (courtesy titles, nouns, given names): true for
+    /// female.
+    pub female: HashMap<String, bool>,
 }
 
 pub fn kind_from_str(s: &str) -> SpeakerKind {
@@ -146,7 +149,14 @@ pub static LEXICONS: LazyLock<Lexicons> = LazyLock::new(|| {
             }
         }
     }
+    let mut female = HashMap::new();
+    for r in rows(include_str!("../../data/attribution/genders.tsv")) {
+        if let [word, g, ..] = r[..] {
+            female.insert(word.to_lowercase(), g == "f");
+        }
+    }
     Lexicons {
+        female,
         kinds: Phrases::new(kinds),
         aliases,
         descriptions,

@@ -75,9 +75,14 @@ pub fn speaker(cx: &Ctx, earlier: &[Work], r: Range<usize>) -> (Speaker, Option<
         let w = cx.lower[first].as_str();
         // "You" and the first person point at the reader or the writer, not at anyone the
         // article quoted: "as you would expect".
-        if matches!(w, "you" | "i" | "me" | "we" | "us" | "one") {
+        if is_unresolvable(w) {
             return (describe(cx, r), None);
         }
+        let female = match w {
+            "she" | "her" => Some(true),
+            "he" | "him" | "his" => Some(false),
+            _ => None,
+        };
         // "His statement said" reaches here too: the owner of a medium is its speaker.
         let fits = |s: &Speaker| {
             let personal = matches!(
@@ -97,15 +102,21 @@ pub fn speaker(cx: &Ctx, earlier: &[Work], r: Range<usize>) -> (Speaker, Option<
                 _ => true,
             }
         };
-        if let Some((j, s)) = nearest(earlier, |s| fits(s)) {
+        // Nor a speaker of the other gender, where the words tell it.
+        let same_gender = |j: usize| {
+            female.is_none() || gender_of(cx, &earlier[j]).is_none_or(|g| Some(g) == female)
+        };
+        if let Some((j, s)) = nearest_where(earlier, |j, s| fits(s) && same_gender(j)) {
             return (antecedent_copy(cx, s, earlier, j), Some(j));
         }
         // No earlier speaker: the nearest name that fits ("Lindqvist arrived on Monday. He
         // said ...").
         let entity = match w {
-            "he" | "she" | "him" | "her" | "his" => {
-                entity_before(cx, r.start, |t, _| t == EntityType::Person)
-            }
+            "he" | "she" | "him" | "her" | "his" => entity_before(cx, r.start, |t, e| {
+                t == EntityType::Person
+                    && (female.is_none()
+                        || name_gender(cx.text(e.clone())).is_none_or(|g| Some(g) == female))
+            }),
             "it" | "its" | "they" | "them" | "their" => {
                 entity_before(cx, r.start, |t, _| t == EntityType::Org)
             }
@@ -151,7 +162,9 @@ pub fn speaker(cx: &Ctx, earlier: &[Work], r: Range<usize>) -> (Speaker, Option<
         if let Some(e) = entity_before(cx, r.start, |t, e| {
             t == EntityType::Person && ends_with_key(cx.text(e.clone()))
         }) {
-            return (describe(cx, e), None);
+            let mut sp = describe(cx, e.clone());
+            sp.antecedent.get_or_insert(cx.span(&e));
+            return (sp, None);
         }
     }
     // A definite description: "the official", "The blogger", "the ministry".
@@ -160,10 +173,17 @@ pub fn speaker(cx: &Ctx, earlier: &[Work], r: Range<usize>) -> (Speaker, Option<
             let head = cx.lower[h].as_str();
             let same = |x: &str| x == head || x.strip_suffix('s') == Some(head);
             for j in (0..earlier.len()).rev().take(LOOK_BACK) {
-                let hit = earlier[j]
-                    .source
-                    .as_ref()
-                    .is_some_and(|s| s.clone().any(|i| same(&cx.lower[i])));
+                // The earlier source's head, or a word of its name before it: "The report"
+                // is not "The report's authors", but "the official" is "a ministry official
+                // who asked not to be named".
+                let hit = earlier[j].source.as_ref().is_some_and(|s| {
+                    let end = head_word(cx, s.clone()).map_or(s.end, |h| h + 1);
+                    (s.start..end).any(|i| same(&cx.lower[i]))
+                        && !(s.start..end).any(|i| {
+                            matches!(cx.lower[i].as_str(), "'s" | "\u{2019}s")
+                                && (s.start..i).any(|k| same(&cx.lower[k]))
+                        })
+                });
                 if let (true, Some(s)) = (hit, earlier[j].speaker.as_ref()) {
                     return (antecedent_copy(cx, s, earlier, j), Some(j));
                 }
@@ -221,20 +241,89 @@ fn is_pronoun(w: &str) -> bool {
 
 /// The nearest earlier attribution (within [`LOOK_BACK`]) whose speaker passes `ok`.
 fn nearest(earlier: &[Work], ok: impl Fn(&Speaker) -> bool) -> Option<(usize, &Speaker)> {
+    nearest_where(earlier, |_, s| ok(s))
+}
+
+/// As [`nearest`], with the attribution's index given to `ok`. A speaker that is the writer,
+/// the reader or nobody in particular ("I", "you", "someone") is no antecedent.
+fn nearest_where(
+    earlier: &[Work],
+    ok: impl Fn(usize, &Speaker) -> bool,
+) -> Option<(usize, &Speaker)> {
     (0..earlier.len()).rev().take(LOOK_BACK).find_map(|j| {
         earlier[j]
             .speaker
             .as_ref()
-            .filter(|s| ok(s))
+            .filter(|s| !is_unresolvable(&s.name.to_lowercase()) && ok(j, s))
             .map(|s| (j, s))
     })
 }
 
-/// A copy of an earlier speaker, pointing at the mention that named it.
+/// Pronouns that point at the writer or the reader, or at nobody in particular.
+fn is_unresolvable(w: &str) -> bool {
+    matches!(
+        w,
+        "i" | "me"
+            | "we"
+            | "us"
+            | "you"
+            | "one"
+            | "someone"
+            | "somebody"
+            | "anyone"
+            | "anybody"
+            | "everyone"
+            | "everybody"
+            | "no one"
+            | "nobody"
+    )
+}
+
+/// The gender (true: female) the words of an earlier attribution's source tell: a courtesy
+/// title or gendered noun in it ("Mrs.", "his mother"), the given name of a speaker named with
+/// two words or more, or the pronoun itself.
+fn gender_of(cx: &Ctx, a: &Work) -> Option<bool> {
+    let lx = &*LEXICONS;
+    if let Some(g) = a.speaker.as_ref().and_then(|s| name_gender(&s.name)) {
+        return Some(g);
+    }
+    let src = a.source.clone()?;
+    // The head's own words first: "his mother" is a woman, "the mother's lawyer" not said.
+    let head = head_word(cx, src.clone()).map_or(src.end, |h| h + 1);
+    (src.start..head)
+        .rev()
+        .find_map(|i| match cx.lower[i].as_str() {
+            "she" | "her" => Some(true),
+            "he" | "him" => Some(false),
+            w => lx.female.get(w).copied().filter(|_| {
+                // A given name counts only inside a name (a capitalized word).
+                cx.doc.tokens[i].kind == TokenKind::Word
+            }),
+        })
+}
+
+/// The gender a speaker's name tells by its given name, when it has two words or more.
+fn name_gender(name: &str) -> Option<bool> {
+    let mut words = name.split_whitespace();
+    let first = words.next()?;
+    words.next()?;
+    LEXICONS.female.get(&first.to_lowercase()).copied()
+}
+
+/// A copy of an earlier speaker, pointing at the mention that named it: the speaker's name
+/// inside the earlier source where it is written there ("Lydia Buchtmann" in "Lydia
+/// Buchtmann for Food Standards Australia"), else the whole source.
 fn antecedent_copy(cx: &Ctx, s: &Speaker, earlier: &[Work], j: usize) -> Speaker {
     let mut sp = s.clone();
     if sp.antecedent.is_none() {
-        sp.antecedent = earlier[j].source.as_ref().map(|r| cx.span(r));
+        sp.antecedent = earlier[j].source.as_ref().map(|r| {
+            let span = cx.span(r);
+            let text = cx.doc.slice(span);
+            match text.find(sp.name.as_str()).filter(|_| !sp.name.is_empty()) {
+                Some(at) => crate::doc::Span::new(span.start + at, span.start + at + sp.name.len()),
+                None => span,
+            }
+        });
     }
     sp
 }
@@ -379,4 +468,87 @@ fn word_antecedent(cx: &Ctx, r: Range<usize>, h: usize) -> Option<Speaker> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::doc::{Doc, Speaker};
+    use crate::Pipeline;
+
+    fn analyze(text: &str) -> Doc {
+        Pipeline::new()
+            .expect("embedded models load")
+            .analyze(text, None)
+    }
+
+    /// The speaker of the last attribution whose cue is `cue`, and its antecedent's text.
+    fn speaker_of(d: &Doc, cue: &str) -> (Speaker, Option<String>) {
+        let atts = d.attributions.as_deref().unwrap_or(&[]);
+        match atts
+            .iter()
+            .rev()
+            .find(|a| d.slice(a.cue) == cue)
+            .and_then(|a| a.speaker.clone())
+        {
+            Some(s) => {
+                let ant = s.antecedent.map(|a| d.slice(a).to_string());
+                (s, ant)
+            }
+            None => panic!(
+                "no speaker for {cue:?} in {:?}",
+                atts.iter().map(|a| d.slice(a.cue)).collect::<Vec<_>>()
+            ),
+        }
+    }
+
+    #[test]
+    fn he_and_she_skip_a_speaker_of_the_other_gender() {
+        let d = analyze(
+            "Lord Byron met Mary Chaworth in 1803. Mary Chaworth said she would marry \
+             another man. He wrote that the news broke his heart.",
+        );
+        let (sp, _) = speaker_of(&d, "wrote");
+        assert!(sp.name.contains("Byron"), "{sp:?}");
+        let d = analyze(
+            "Josh Kindig said the game was hard. He played with Anna Berg on Monday. She said \
+             it was easy.",
+        );
+        let (sp, _) = speaker_of(&d, "said");
+        assert_eq!(sp.name, "Anna Berg", "{sp:?}");
+    }
+
+    #[test]
+    fn the_writer_the_reader_and_nobody_are_no_antecedents() {
+        let d = analyze("You said the road was closed. They said it was open.");
+        let (sp, ant) = speaker_of(&d, "said");
+        assert_ne!(sp.name, "You", "{sp:?}");
+        assert_eq!(ant, None);
+        let d = analyze("Adam Smith wrote the book. Someone said it was wrong.");
+        let (sp, ant) = speaker_of(&d, "said");
+        assert_eq!((sp.name.as_str(), ant), ("Someone", None), "{sp:?}");
+    }
+
+    #[test]
+    fn a_description_matches_an_earlier_source_by_its_head() {
+        let d = analyze(
+            "The report's authors said iodine levels were low. The report said children \
+             were at risk.",
+        );
+        let (sp, _) = speaker_of(&d, "said");
+        assert_eq!(sp.name, "report", "{sp:?}");
+    }
+
+    #[test]
+    fn the_antecedent_is_the_name_not_the_whole_earlier_source() {
+        let d = analyze(
+            "Lydia Buchtmann for Food Standards Australia said the salt was safe. She said \
+             bakers would use it.",
+        );
+        let (sp, ant) = speaker_of(&d, "said");
+        assert_eq!(sp.name, "Lydia Buchtmann", "{sp:?}");
+        assert_eq!(ant.as_deref(), Some("Lydia Buchtmann"));
+        let d = analyze("Mayor Bill de Blasio spoke on Monday. De Blasio said the city was safe.");
+        let (_, ant) = speaker_of(&d, "said");
+        assert_eq!(ant.as_deref(), Some("Bill de Blasio"));
+    }
 }
