@@ -68,6 +68,16 @@ pub fn speaker(cx: &Ctx, earlier: &[Work], r: Range<usize>) -> (Speaker, Option<
             return (sp, None);
         }
     }
+    // A relative pronoun: the phrase it hangs on, right before it ("Sgt Gill Cherry, who
+    // said"), not an earlier speaker.
+    if words.len() == 1 && matches!(cx.lower[first].as_str(), "who" | "which" | "that") {
+        if let Some(np) = phrase_before(cx, first) {
+            let mut sp = describe(cx, np.clone());
+            sp.antecedent.get_or_insert(cx.span(&np));
+            return (sp, None);
+        }
+        return (describe(cx, r), None);
+    }
     // A pronoun: the nearest earlier speaker of a fitting kind.
     if words.len() == 1 && matches!(cx.tag(first), Some(Upos::PRON))
         || is_pronoun(&cx.lower[first]) && words.len() == 1
@@ -171,7 +181,9 @@ pub fn speaker(cx: &Ctx, earlier: &[Work], r: Range<usize>) -> (Speaker, Option<
     if matches!(cx.lower[first].as_str(), "the" | "this" | "that") && !has_name {
         if let Some(h) = head_word(cx, r.clone()) {
             let head = cx.lower[h].as_str();
-            let same = |x: &str| x == head || x.strip_suffix('s') == Some(head);
+            // The same head, in number too: "The Senator from Alaska" is not one of "nearly
+            // all Republican Senators".
+            let same = |x: &str| x == head;
             for j in (0..earlier.len()).rev().take(LOOK_BACK) {
                 // The earlier source's head, or a word of its name before it: "The report"
                 // is not "The report's authors", but "the official" is "a ministry official
@@ -254,9 +266,58 @@ fn nearest_where(
         earlier[j]
             .speaker
             .as_ref()
-            .filter(|s| !is_unresolvable(&s.name.to_lowercase()) && ok(j, s))
+            .filter(|s| !no_antecedent(&s.name) && ok(j, s))
             .map(|s| (j, s))
     })
+}
+
+/// A speaker's name that names nobody a later mention could mean: the writer or the reader
+/// ("I", "you"), nobody in particular ("someone"), a relative pronoun left unresolved, or a
+/// clause the tagger took for a source ("I think the straightforward way").
+fn no_antecedent(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    let first = lower.split_whitespace().next().unwrap_or("");
+    is_unresolvable(&lower)
+        || matches!(first, "i" | "we" | "you")
+        || matches!(
+            lower.as_str(),
+            "who" | "which" | "that" | "this" | "it" | "they"
+        )
+}
+
+/// The noun phrase that ends right before token `at` (a comma between allowed): a named entity
+/// ending there, else the run of determiners, adjectives and nouns.
+fn phrase_before(cx: &Ctx, at: usize) -> Option<Range<usize>> {
+    let mut end = at;
+    if end > 0 && cx.lower[end - 1] == "," {
+        end -= 1;
+    }
+    let last = end.checked_sub(1)?;
+    if let Some(e) = cx
+        .doc
+        .entities
+        .as_deref()
+        .and_then(|es| es.get(cx.entity_at[last]))
+    {
+        let er = cx.doc.token_at(e.span.start)..cx.doc.token_at(e.span.end);
+        if er.end == end && !er.is_empty() {
+            return Some(er);
+        }
+    }
+    if !matches!(cx.tag(last), Some(Upos::NOUN | Upos::PROPN)) {
+        return None;
+    }
+    let mut start = last;
+    while start > 0
+        && matches!(
+            cx.tag(start - 1),
+            Some(Upos::NOUN | Upos::PROPN | Upos::ADJ | Upos::DET | Upos::NUM)
+        )
+        && cx.sent_of[start - 1] == cx.sent_of[last]
+    {
+        start -= 1;
+    }
+    Some(start..end)
 }
 
 /// Pronouns that point at the writer or the reader, or at nobody in particular.
@@ -536,6 +597,31 @@ mod tests {
         );
         let (sp, _) = speaker_of(&d, "said");
         assert_eq!(sp.name, "report", "{sp:?}");
+    }
+
+    #[test]
+    fn a_relative_pronoun_stands_for_the_phrase_before_it() {
+        // Not the speaker quoted before: "met" quotes nobody.
+        let d = analyze(
+            "Anna Berg said the road was open. The mayor met Lars Holm, who said the snow \
+             would not melt before Friday.",
+        );
+        let (sp, ant) = speaker_of(&d, "said");
+        assert_eq!(sp.name, "Lars Holm", "{sp:?}");
+        assert_eq!(ant.as_deref(), Some("Lars Holm"));
+    }
+
+    #[test]
+    fn one_is_not_one_of_many_and_they_are_no_mother() {
+        let d = analyze(
+            "Nearly all Republican senators said they would vote no. The senator from Alaska \
+             said she would vote yes.",
+        );
+        let (sp, _) = speaker_of(&d, "said");
+        assert!(!sp.name.contains("Republican"), "{sp:?}");
+        let d = analyze("Her mom said the school was closed. They said the buses would not run.");
+        let (sp, _) = speaker_of(&d, "said");
+        assert_ne!(sp.name, "Her mom", "{sp:?}");
     }
 
     #[test]
