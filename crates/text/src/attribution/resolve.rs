@@ -248,9 +248,15 @@ fn plural_description(name: &str) -> bool {
         .take_while(|w| !matches!(*w, "in" | "of" | "at" | "from" | "for" | "to" | "with"))
         .last()
         .unwrap_or("");
-    head.ends_with('s')
-        && !head.ends_with("ss")
-        && head.chars().next().is_some_and(char::is_lowercase)
+    let lower = head.to_lowercase();
+    // Capitalized, it is still a common noun when it opens the sentence ("Officials said").
+    let common = head.chars().next().is_some_and(char::is_lowercase)
+        || LEXICONS.anonymous_heads.contains(&lower)
+        || LEXICONS
+            .kinds
+            .longest_at(std::slice::from_ref(&lower), 0, 1)
+            .is_some();
+    lower.ends_with('s') && !lower.ends_with("ss") && common
 }
 
 fn is_pronoun(w: &str) -> bool {
@@ -631,6 +637,10 @@ mod tests {
         let d = analyze("Her mom said the school was closed. They said the buses would not run.");
         let (sp, _) = speaker_of(&d, "said");
         assert_ne!(sp.name, "Her mom", "{sp:?}");
+        // A plural that opens its sentence is still a plural.
+        let d = analyze("Officials said the bridge was closed. They said it would reopen.");
+        let (sp, _) = speaker_of(&d, "said");
+        assert_eq!(sp.name, "Officials", "{sp:?}");
     }
 
     #[test]
