@@ -591,6 +591,13 @@ mod tests {
         );
         let (sp, _) = speaker_of(&d, "said");
         assert_eq!(sp.name, "Anna Berg", "{sp:?}");
+        // The courtesy title tells it where the name does not.
+        let d = analyze(
+            "Donald Trump said the plan would work. Mrs. Clinton said it would fail. He said \
+             she was wrong.",
+        );
+        let (sp, _) = speaker_of(&d, "said");
+        assert_eq!(sp.name, "Donald Trump", "{sp:?}");
     }
 
     #[test]
