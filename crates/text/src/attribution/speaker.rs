@@ -311,7 +311,8 @@ pub fn describe(cx: &Ctx, r: Range<usize>) -> Speaker {
         .filter(|&&e| matches!(entities[e].label, EntityType::Norp | EntityType::Gpe))
         .chain(ents.iter())
         .filter(|&&e| !stance(e))
-        .find_map(|&e| entities[e].country.clone());
+        .find_map(|&e| entities[e].country.clone())
+        .or_else(|| implied_country(cx, r.clone()));
     // A named organization or place names the speaker only when it holds the head word:
     // "the Russian Embassy in Seoul", but not "an envoy to the United Nations".
     let head = head_word(cx, r.clone());
@@ -444,6 +445,45 @@ fn best_person(
     let coordinated = (range(first).end..range(holder).start)
         .any(|i| matches!(cx.lower[i].as_str(), "and" | "or" | "&"));
     Some(if coordinated { first } else { holder })
+}
+
+/// The country a mention's words give when no entity in it does: a country or nationality
+/// the recognizer left untagged ("the Jordanian government"; not a city, which is as often a
+/// surname: "Chandler", "Davenport"), or a US party-state tag ("Rep. Jason Chaffetz (R-UT)",
+/// "Duncan Hunter, R-Calif.").
+fn implied_country(cx: &Ctx, r: Range<usize>) -> Option<String> {
+    use crate::entities::gazetteer::Kind;
+    let g = Gazetteer::get();
+    let entities = cx.doc.entities.as_deref().unwrap_or(&[]);
+    let mut i = r.start;
+    while i < r.end {
+        let in_person = entities
+            .get(cx.entity_at[i])
+            .is_some_and(|e| e.label == EntityType::Person);
+        match g.longest_at(cx.doc, i, r.end) {
+            Some(m) if !in_person => {
+                if matches!(m.entry.kind, Kind::Country | Kind::Demonym) {
+                    if let Some(c) = m.entry.country_str() {
+                        return Some(c.to_string());
+                    }
+                }
+                i = m.end.max(i + 1);
+            }
+            _ => i += 1,
+        }
+    }
+    // The tag follows the name: "Chaffetz (R-UT)", "Hunter, R-Calif."; not "D-Town".
+    let party_state = r.clone().skip(1).any(|i| {
+        let w = cx.doc.token_text(i);
+        let b = w.as_bytes();
+        matches!(cx.lower[i - 1].as_str(), "(" | ",")
+            && b.len() >= 4
+            && matches!(b[0], b'R' | b'D' | b'I')
+            && b[1] == b'-'
+            && b[2].is_ascii_uppercase()
+            && w[2..].chars().all(|c| c.is_ascii_alphabetic() || c == '.')
+    });
+    party_state.then(|| "US".to_string())
 }
 
 /// A title of `data/person_titles.txt`, also without its abbreviation's dot ("Sgt", "Col").
@@ -992,6 +1032,29 @@ mod tests {
         ] {
             let sp = speaker_of(text, cue);
             assert_eq!(sp.kind, kind, "{text}: {sp:?}");
+            assert_eq!(sp.country.as_deref(), country, "{text}: {sp:?}");
+        }
+    }
+
+    #[test]
+    fn a_nationality_or_a_party_state_tag_gives_the_country() {
+        for (text, country) in [
+            (
+                "The Jordanian government said the pilot was dead.",
+                Some("JO"),
+            ),
+            (
+                "Rep. Jason Chaffetz (R-UT) said the agency had failed.",
+                Some("US"),
+            ),
+            (
+                "Rep. Duncan Hunter, R-Calif., said the agency had failed.",
+                Some("US"),
+            ),
+            // A surname that is also a city names no country.
+            ("Taylor Chandler said the swimmer had lied.", None),
+        ] {
+            let sp = speaker_of(text, "said");
             assert_eq!(sp.country.as_deref(), country, "{text}: {sp:?}");
         }
     }
