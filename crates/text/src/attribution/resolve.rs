@@ -20,7 +20,7 @@
 
 use super::lexicons::LEXICONS;
 use super::post::{is_channel_preposition, is_told, Ctx, Work};
-use super::speaker::{describe, head_word, is_honorific, kind_of};
+use super::speaker::{describe, head_word, is_honorific, is_personal_title, kind_of};
 use crate::doc::{EntityType, Speaker, SpeakerKind, TokenKind, Upos};
 use std::ops::Range;
 
@@ -142,7 +142,7 @@ pub fn speaker(cx: &Ctx, earlier: &[Work], r: Range<usize>) -> (Speaker, Option<
             _ => None,
         };
         if let Some(e) = entity {
-            let mut sp = describe(cx, e.clone());
+            let mut sp = describe(cx, with_title(cx, e.clone()));
             sp.antecedent.get_or_insert(cx.span(&e));
             return (sp, None);
         }
@@ -181,7 +181,7 @@ pub fn speaker(cx: &Ctx, earlier: &[Work], r: Range<usize>) -> (Speaker, Option<
         if let Some(e) = entity_before(cx, r.start, |t, e| {
             t == EntityType::Person && ends_with_key(cx.text(e.clone()))
         }) {
-            let mut sp = describe(cx, e.clone());
+            let mut sp = describe(cx, with_title(cx, e.clone()));
             sp.antecedent.get_or_insert(cx.span(&e));
             return (sp, None);
         }
@@ -233,6 +233,18 @@ pub fn speaker(cx: &Ctx, earlier: &[Work], r: Range<usize>) -> (Speaker, Option<
         }
     }
     (sp, None)
+}
+
+/// A person's name with the title written right before it ("Mayor | Bill de Blasio",
+/// "Defence Minister | Arvid Tallinger"), so that a speaker found through the name keeps its
+/// role and kind; the name alone stays the antecedent.
+fn with_title(cx: &Ctx, e: Range<usize>) -> Range<usize> {
+    let mut s = e.start;
+    let floor = e.start.saturating_sub(4);
+    while s > floor && is_personal_title(cx, s - 1) && cx.sent_of[s - 1] == cx.sent_of[e.start] {
+        s -= 1;
+    }
+    s..e.end
 }
 
 /// A name as surnames are compared: lowercase, with one apostrophe.
@@ -660,7 +672,14 @@ mod tests {
         assert_eq!(sp.name, "Lydia Buchtmann", "{sp:?}");
         assert_eq!(ant.as_deref(), Some("Lydia Buchtmann"));
         let d = analyze("Mayor Bill de Blasio spoke on Monday. De Blasio said the city was safe.");
-        let (_, ant) = speaker_of(&d, "said");
+        let (sp, ant) = speaker_of(&d, "said");
         assert_eq!(ant.as_deref(), Some("Bill de Blasio"));
+        // The title before the name is the role.
+        assert_eq!(sp.role.as_deref(), Some("Mayor"), "{sp:?}");
+        assert_eq!(
+            sp.kind,
+            crate::doc::SpeakerKind::GovernmentOfficial,
+            "{sp:?}"
+        );
     }
 }

@@ -493,7 +493,7 @@ fn known_title(g: &Gazetteer, w: &str) -> bool {
 
 /// A title word of a person: one of `data/person_titles.txt` or a speaker-kind word for
 /// people ("Investigator", "Spokesman").
-fn is_personal_title(cx: &Ctx, i: usize) -> bool {
+pub fn is_personal_title(cx: &Ctx, i: usize) -> bool {
     // "the official Apple site", "The official Rodong Sinmun": an adjective.
     if cx.lower[i] == "official"
         && i > 0
