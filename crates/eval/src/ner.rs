@@ -246,6 +246,19 @@ struct Open {
     start: usize,
 }
 
+impl Open {
+    /// The mention, closed before word `end`.
+    fn close(self, end: usize) -> Mention {
+        Mention {
+            start: self.start,
+            end,
+            id: self.id,
+            etype: self.etype,
+            minspan: self.minspan,
+        }
+    }
+}
+
 /// One GUM mention: words `start..end` of its sentence, the entity (coreference chain) id, the
 /// entity type and the minimal span's word positions (1-based).
 pub(crate) struct Mention {
@@ -282,13 +295,7 @@ pub(crate) fn mentions(s: &CSentence) -> Vec<Mention> {
                     start: w,
                 };
                 if j < b.len() && b[j] == b')' {
-                    out.push(Mention {
-                        start: o.start,
-                        end: w + 1,
-                        id: o.id,
-                        etype: o.etype,
-                        minspan: o.minspan,
-                    });
+                    out.push(o.close(w + 1));
                     i = j + 1;
                 } else {
                     open.push(o);
@@ -298,14 +305,7 @@ pub(crate) fn mentions(s: &CSentence) -> Vec<Mention> {
                 let j = v[i..].find(')').map_or(b.len(), |k| i + k);
                 let id = &v[i..j];
                 if let Some(pos) = open.iter().rposition(|o| o.id == id) {
-                    let o = open.remove(pos);
-                    out.push(Mention {
-                        start: o.start,
-                        end: w + 1,
-                        id: o.id,
-                        etype: o.etype,
-                        minspan: o.minspan,
-                    });
+                    out.push(open.remove(pos).close(w + 1));
                 }
                 i = j + 1;
             } else {

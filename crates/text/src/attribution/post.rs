@@ -166,6 +166,15 @@ impl<'a> Ctx<'a> {
         self.doc.tags.as_ref().and_then(|t| t.get(i).copied())
     }
 
+    /// Whether token `i` starts with a capital letter.
+    pub fn capitalized(&self, i: usize) -> bool {
+        self.doc
+            .token_text(i)
+            .chars()
+            .next()
+            .is_some_and(char::is_uppercase)
+    }
+
     pub fn is_punct(&self, i: usize) -> bool {
         matches!(
             self.doc.tokens[i].kind,

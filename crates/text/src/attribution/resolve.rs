@@ -155,14 +155,7 @@ pub fn speaker(cx: &Ctx, earlier: &[Work], r: Range<usize>) -> (Speaker, Option<
         [h, ref rest @ ..] if is_honorific(cx.doc.token_text(h)) => rest,
         _ => &words,
     };
-    let capitalized = |i: usize| {
-        cx.doc
-            .token_text(i)
-            .chars()
-            .next()
-            .is_some_and(char::is_uppercase)
-    };
-    if (1..=2).contains(&surname.len()) && surname.iter().all(|&i| capitalized(i)) {
+    if (1..=2).contains(&surname.len()) && surname.iter().all(|&i| cx.capitalized(i)) {
         let key = normalized_name(
             &surname
                 .iter()

@@ -235,12 +235,7 @@ fn addressee(cx: &Ctx, a: &Work) -> Option<Range<usize>> {
         return None;
     }
     let t = &cx.doc.tokens[start];
-    let opens = cx
-        .doc
-        .token_text(start)
-        .chars()
-        .next()
-        .is_some_and(char::is_uppercase)
+    let opens = cx.capitalized(start)
         || matches!(cx.tag(start), Some(Upos::PRON | Upos::DET | Upos::PROPN))
         || t.kind == TokenKind::Handle;
     opens.then_some(start..end)
@@ -529,19 +524,12 @@ pub fn is_honorific(w: &str) -> bool {
 /// those of `data/person_titles.txt` and the speaker-kind lexicon, capitalized; "of" and the
 /// word after it continue a title. At least two words stay after an "of", one otherwise.
 fn title_in_name(cx: &Ctx, pr: Range<usize>) -> usize {
-    let capitalized = |i: usize| {
-        cx.doc
-            .token_text(i)
-            .chars()
-            .next()
-            .is_some_and(char::is_uppercase)
-    };
-    let is_title = |i: usize| capitalized(i) && is_personal_title(cx, i);
+    let is_title = |i: usize| cx.capitalized(i) && is_personal_title(cx, i);
     let mut s = pr.start;
     loop {
-        if s + 1 < pr.end && is_title(s) && (capitalized(s + 1) || cx.lower[s + 1] == "of") {
+        if s + 1 < pr.end && is_title(s) && (cx.capitalized(s + 1) || cx.lower[s + 1] == "of") {
             s += 1;
-        } else if s > pr.start && cx.lower[s] == "of" && s + 4 <= pr.end && capitalized(s + 1) {
+        } else if s > pr.start && cx.lower[s] == "of" && s + 4 <= pr.end && cx.capitalized(s + 1) {
             s += 2;
         } else {
             break;
@@ -656,12 +644,7 @@ fn named_after_kind(cx: &Ctx, r: Range<usize>) -> Option<(Range<usize>, SpeakerK
                 .is_some_and(|c| c.is_uppercase() || !c.is_alphabetic())
                 && !cx.in_time[i]
         })
-        && cx
-            .doc
-            .token_text(name_start)
-            .chars()
-            .next()
-            .is_some_and(char::is_uppercase);
+        && cx.capitalized(name_start);
     is_name.then_some((name, kind))
 }
 
@@ -691,15 +674,7 @@ fn titled_name(cx: &Ctx, r: Range<usize>) -> Option<(usize, Range<usize>)> {
         end = end.max(end - 1 + len);
     }
     // "Secretary | of State | John Kerry": "of" and a capitalized word continue the title.
-    if end + 2 < head_end
-        && cx.lower[end] == "of"
-        && cx
-            .doc
-            .token_text(end + 1)
-            .chars()
-            .next()
-            .is_some_and(char::is_uppercase)
-    {
+    if end + 2 < head_end && cx.lower[end] == "of" && cx.capitalized(end + 1) {
         end += 2;
     }
     let entities = cx.doc.entities.as_deref().unwrap_or(&[]);
@@ -715,12 +690,7 @@ fn titled_name(cx: &Ctx, r: Range<usize>) -> Option<(usize, Range<usize>)> {
     let is_name = (1..=MAX_NAME_WORDS).contains(&name.len())
         && name.clone().all(|i| {
             cx.doc.tokens[i].kind == TokenKind::Word
-                && cx
-                    .doc
-                    .token_text(i)
-                    .chars()
-                    .next()
-                    .is_some_and(char::is_uppercase)
+                && cx.capitalized(i)
                 && cx.tag(i) == Some(Upos::PROPN)
                 && !cx.in_time[i]
                 && !place(i)
