@@ -198,8 +198,13 @@ impl<'a> Ctx<'a> {
     }
 
     fn tokens_of(&self, s: Span) -> Option<Range<usize>> {
-        let r = self.doc.token_at(s.start)..self.doc.token_at(s.end);
+        let r = self.span_tokens(s);
         (r.start < r.end && r.end <= self.lower.len()).then_some(r)
+    }
+
+    /// The tokens a byte span covers (an entity's, an antecedent's).
+    pub fn span_tokens(&self, s: Span) -> Range<usize> {
+        self.doc.token_at(s.start)..self.doc.token_at(s.end)
     }
 }
 

@@ -21,7 +21,7 @@
 use super::lexicons::LEXICONS;
 use super::post::{is_channel_preposition, is_told, Ctx, Work};
 use super::speaker::{describe, head_word, is_honorific, is_personal_title, kind_of};
-use crate::doc::{EntityType, Speaker, SpeakerKind, TokenKind, Upos};
+use crate::doc::{EntityType, Span, Speaker, SpeakerKind, TokenKind, Upos};
 use std::ops::Range;
 
 /// How many earlier attributions a pronoun or description looks back over.
@@ -319,7 +319,7 @@ fn phrase_before(cx: &Ctx, at: usize) -> Option<Range<usize>> {
         .as_deref()
         .and_then(|es| es.get(cx.entity_at[last]))
     {
-        let er = cx.doc.token_at(e.span.start)..cx.doc.token_at(e.span.end);
+        let er = cx.span_tokens(e.span);
         if er.end == end && !er.is_empty() {
             return Some(er);
         }
@@ -376,10 +376,12 @@ fn gender_of(cx: &Ctx, a: &Work) -> Option<bool> {
         .find_map(|i| match cx.lower[i].as_str() {
             "she" | "her" => Some(true),
             "he" | "him" => Some(false),
-            w => lx.female.get(w).copied().filter(|_| {
-                // A given name counts only inside a name (a capitalized word).
-                cx.doc.tokens[i].kind == TokenKind::Word
-            }),
+            // Words only: no number or handle is a title, noun or name.
+            w => lx
+                .female
+                .get(w)
+                .copied()
+                .filter(|_| cx.doc.tokens[i].kind == TokenKind::Word),
         })
 }
 
@@ -401,7 +403,7 @@ fn antecedent_copy(cx: &Ctx, s: &Speaker, earlier: &[Work], j: usize) -> Speaker
             let span = cx.span(r);
             let text = cx.doc.slice(span);
             match text.find(sp.name.as_str()).filter(|_| !sp.name.is_empty()) {
-                Some(at) => crate::doc::Span::new(span.start + at, span.start + at + sp.name.len()),
+                Some(at) => Span::new(span.start + at, span.start + at + sp.name.len()),
                 None => span,
             }
         });
@@ -422,7 +424,7 @@ fn entity_before(
     // Entities are in text order: stop at the first one before the window, so a long
     // document costs a few sentences' entities per lookup, not all of them.
     for e in es[..end].iter().rev() {
-        let r = cx.doc.token_at(e.span.start)..cx.doc.token_at(e.span.end);
+        let r = cx.span_tokens(e.span);
         if r.is_empty() {
             continue;
         }
@@ -502,7 +504,7 @@ fn word_antecedent(cx: &Ctx, r: Range<usize>, h: usize) -> Option<Speaker> {
         .as_deref()
         .and_then(|es| es.get(cx.entity_at[t]))
     {
-        let er = cx.doc.token_at(e.span.start)..cx.doc.token_at(e.span.end);
+        let er = cx.span_tokens(e.span);
         let mut sp = describe(cx, er);
         sp.antecedent = Some(e.span);
         if sp.kind == SpeakerKind::Unknown {

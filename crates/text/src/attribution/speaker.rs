@@ -7,8 +7,8 @@
 //! official", "he", "the North") are first resolved to an earlier mention by [`super::resolve`].
 //! A source that is a medium ("A statement posted on the ministry website") is not who speaks:
 //! its owner is, through that medium as channel, because a fact-checker asks who stands behind
-//! the words, not where they were posted. All of it is rules over lexicons: the kinds are a closed, hand-made set that no corpus we
-//! have annotates.
+//! the words, not where they were posted. All of it is rules over lexicons: the kinds are a
+//! closed, hand-made set that no corpus we have annotates.
 
 use super::lexicons::LEXICONS;
 use super::post::{Ctx, Work, MARK_CHANNEL};
@@ -117,10 +117,10 @@ const MAX_MEDIUM_MODIFIERS: usize = 4;
 
 /// A source that is a medium, or a site it was put on, with a named owner: the medium (the
 /// source's range and the medium's name) and the owner's range. The owner is a possessor ("The
-/// ministry's statement"), a modifier that names someone ("A Foreign Ministry statement", not "A Facebook post"), the
-/// words after "by" or "from" ("a report by the watchdog"), or the owner of the site it was put
-/// on ("posted on the ministry website", "on the website of the ministry"). "The ministry
-/// website said" is the ministry speaking through its website.
+/// ministry's statement"), a modifier that names someone ("A Foreign Ministry statement", not
+/// "A Facebook post"), the words after "by" or "from" ("a report by the watchdog"), or the
+/// owner of the site it was put on ("posted on the ministry website", "on the website of the
+/// ministry"). "The ministry website said" is the ministry speaking through its website.
 fn medium_source(cx: &Ctx, r: Range<usize>) -> Option<(ChannelPhrase, Range<usize>)> {
     let lx = &*LEXICONS;
     let mut i = r.start;
@@ -255,18 +255,27 @@ pub fn kind_of(cx: &Ctx, r: Range<usize>) -> Option<SpeakerKind> {
 }
 
 fn rightmost_kind(cx: &Ctx, r: Range<usize>) -> Option<SpeakerKind> {
+    kind_phrases(cx, r).last().map(|(_, k)| k)
+}
+
+/// The speaker-kind lexicon's phrases in `r`, left to right, longest first at each token and
+/// not overlapping: each phrase's tokens and kind.
+fn kind_phrases<'a>(
+    cx: &'a Ctx,
+    r: Range<usize>,
+) -> impl Iterator<Item = (Range<usize>, SpeakerKind)> + 'a {
     let mut i = r.start;
-    let mut best = None;
-    while i < r.end {
-        match LEXICONS.kinds.longest_at(&cx.lower, i, r.end) {
-            Some((len, k)) => {
-                best = Some(k);
+    std::iter::from_fn(move || {
+        while i < r.end {
+            if let Some((len, k)) = LEXICONS.kinds.longest_at(&cx.lower, i, r.end) {
+                let phrase = i..i + len;
                 i += len;
+                return Some((phrase, k));
             }
-            None => i += 1,
+            i += 1;
         }
-    }
-    best
+        None
+    })
 }
 
 /// The head word of a mention: the last word before its first preposition.
@@ -291,10 +300,7 @@ pub fn describe(cx: &Ctx, r: Range<usize>) -> Speaker {
         .filter(|&e| e != usize::MAX)
         .collect();
     ents.dedup();
-    let ent_range = |e: usize| -> Range<usize> {
-        let s = entities[e].span;
-        cx.doc.token_at(s.start)..cx.doc.token_at(s.end)
-    };
+    let ent_range = |e: usize| cx.span_tokens(entities[e].span);
     let of_type = |t: EntityType| ents.iter().copied().find(|&e| entities[e].label == t);
     // "pro-Russia" says what a speaker supports, not where it is.
     let stance = |e: usize| {
@@ -352,11 +358,7 @@ pub fn describe(cx: &Ctx, r: Range<usize>) -> Speaker {
         if role_end > role_start {
             sp.role = Some(cx.text(role_start..role_end).to_string());
         }
-        sp.kind = match lexical {
-            None => SpeakerKind::Person,
-            Some(SpeakerKind::Government) => SpeakerKind::GovernmentOfficial,
-            Some(k) => k,
-        };
+        sp.kind = person_kind(lexical);
         if let Some(k) = spokesperson_of(cx, r.clone(), &ents) {
             sp.kind = k;
         }
@@ -365,11 +367,7 @@ pub fn describe(cx: &Ctx, r: Range<usize>) -> Speaker {
         // Secretary-General Antonio Guterres" read as one organization).
         sp.name = cx.text(name).to_string();
         sp.role = Some(cx.text(start..title_end).to_string());
-        sp.kind = match lexical {
-            None => SpeakerKind::Person,
-            Some(SpeakerKind::Government) => SpeakerKind::GovernmentOfficial,
-            Some(k) => k,
-        };
+        sp.kind = person_kind(lexical);
     } else if let Some((agency, kind)) = agency_in(cx, r.clone()) {
         sp.name = agency;
         sp.kind = kind;
@@ -397,6 +395,16 @@ pub fn describe(cx: &Ctx, r: Range<usize>) -> Speaker {
     sp
 }
 
+/// The kind of a person whose mention's words give `lexical`: a government's person is its
+/// official.
+fn person_kind(lexical: Option<SpeakerKind>) -> SpeakerKind {
+    match lexical {
+        None => SpeakerKind::Person,
+        Some(SpeakerKind::Government) => SpeakerKind::GovernmentOfficial,
+        Some(k) => k,
+    }
+}
+
 /// The person entity among `ents` that names the speaker of mention `r` (`start`: after its
 /// article; `head`: its head word), if any. A possessor is not the speaker: "Putin's spokesman
 /// Dmitry Peskov" is Peskov, and "Valdora's defence ministry" (a place the recognizer took for
@@ -411,10 +419,7 @@ fn best_person(
     ents: &[usize],
 ) -> Option<usize> {
     let entities = cx.doc.entities.as_deref().unwrap_or(&[]);
-    let range = |e: usize| {
-        let s = entities[e].span;
-        cx.doc.token_at(s.start)..cx.doc.token_at(s.end)
-    };
+    let range = |e: usize| cx.span_tokens(entities[e].span);
     let people: Vec<usize> = ents
         .iter()
         .copied()
@@ -562,27 +567,14 @@ fn spokesperson_of(cx: &Ctx, r: Range<usize>, ents: &[usize]) -> Option<SpeakerK
     })?;
     let entities = cx.doc.entities.as_deref().unwrap_or(&[]);
     // A lexicon phrase naming an organization, other than the title itself.
-    let mut i = r.start;
-    while i < r.end {
-        match LEXICONS.kinds.longest_at(&cx.lower, i, r.end) {
-            Some((len, k)) if !(i..i + len).contains(&title) => {
-                if !matches!(
-                    k,
-                    SpeakerKind::GovernmentOfficial
-                        | SpeakerKind::Person
-                        | SpeakerKind::Unknown
-                        | SpeakerKind::Government
-                        | SpeakerKind::State
-                ) {
-                    return Some(k);
-                }
-                if k == SpeakerKind::Government {
-                    return None;
-                }
-                i += len;
-            }
-            Some((len, _)) => i += len,
-            None => i += 1,
+    for (_, k) in kind_phrases(cx, r.clone()).filter(|(p, _)| !p.contains(&title)) {
+        match k {
+            SpeakerKind::Government => return None,
+            SpeakerKind::GovernmentOfficial
+            | SpeakerKind::Person
+            | SpeakerKind::Unknown
+            | SpeakerKind::State => {}
+            k => return Some(k),
         }
     }
     // An organization the recognizer found, of no kind the lexicon knows; or the head of
@@ -598,7 +590,7 @@ fn spokesperson_of(cx: &Ctx, r: Range<usize>, ents: &[usize]) -> Option<SpeakerK
         .is_some_and(|w| matches!(w.as_str(), "of" | "at" | "for"))
         && !ents.iter().any(|&e| {
             matches!(entities[e].label, EntityType::Gpe | EntityType::Norp)
-                && cx.doc.token_at(entities[e].span.start) > title
+                && cx.span_tokens(entities[e].span).start > title
         });
     ((org || heads_something) && !matches!(cx.lower[title].as_str(), "official"))
         .then_some(SpeakerKind::Person)
@@ -609,18 +601,8 @@ fn spokesperson_of(cx: &Ctx, r: Range<usize>, ents: &[usize]) -> Option<SpeakerK
 /// more capitalized words running to the head's end.
 fn named_after_kind(cx: &Ctx, r: Range<usize>) -> Option<(Range<usize>, SpeakerKind)> {
     let head_end = head_word(cx, r.clone())? + 1;
-    let mut i = r.start;
-    let mut found = None;
-    while i < head_end {
-        match LEXICONS.kinds.longest_at(&cx.lower, i, head_end) {
-            Some((len, k)) => {
-                found = Some((i + len, k));
-                i += len;
-            }
-            None => i += 1,
-        }
-    }
-    let (name_start, kind) = found?;
+    let (phrase, kind) = kind_phrases(cx, r.start..head_end).last()?;
+    let name_start = phrase.end;
     // The kind word is a common noun, not the name's own first word ("the Daily Star").
     let common = cx
         .doc
