@@ -44,6 +44,18 @@ pub fn shared_data_dir() -> Option<std::path::PathBuf> {
     }
 }
 
+/// The corpus folder `rel` under `../shared/data`, like [`shared_data_dir`]: `None` (with the
+/// reason printed) when it is absent.
+pub fn shared_corpus(rel: &str) -> Option<std::path::PathBuf> {
+    let dir = shared_data_dir()?.join(rel);
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipping: {} is absent", dir.display());
+        None
+    }
+}
+
 /// `../shared/data/ud-ewt` where it holds the dev split, like [`shared_data_dir`].
 pub fn shared_ewt_dir() -> Option<std::path::PathBuf> {
     let dir = shared_data_dir()?.join("ud-ewt");

@@ -27,14 +27,9 @@ const FLOORS: [(&str, f64); 4] = [
 
 #[test]
 fn polnear_dev_exact_f1_stays_above_the_floor() {
-    let Some(data) = eval::shared_data_dir() else {
+    let Some(polnear) = eval::shared_corpus("polnear") else {
         return;
     };
-    let polnear = data.join("polnear");
-    if !polnear.is_dir() {
-        eprintln!("skipping: {} is absent", polnear.display());
-        return;
-    }
     let report = match eval::attribution::evaluate(&polnear, "dev") {
         Ok(r) => r,
         Err(e) => panic!("evaluating attribution: {e}"),

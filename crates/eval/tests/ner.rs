@@ -15,14 +15,9 @@ const FLOORS: [(&str, f64); 4] = [
 
 #[test]
 fn gum_dev_entity_f1_stays_above_the_floor() {
-    let Some(data) = eval::shared_data_dir() else {
+    let Some(gum) = eval::shared_corpus("gum") else {
         return;
     };
-    let gum = data.join("gum");
-    if !gum.is_dir() {
-        eprintln!("skipping: {} is absent", gum.display());
-        return;
-    }
     let report = match eval::ner::evaluate(&gum, "dev") {
         Ok(r) => r,
         Err(e) => panic!("evaluating entities: {e}"),

@@ -8,14 +8,9 @@ const FLOORS: [(&str, f64); 2] = [("precision", 57.8 - 1.0), ("pronoun_recall", 
 
 #[test]
 fn gum_dev_speaker_resolution_stays_above_the_floor() {
-    let Some(data) = eval::shared_data_dir() else {
+    let Some(gum) = eval::shared_corpus("gum") else {
         return;
     };
-    let gum = data.join("gum");
-    if !gum.is_dir() {
-        eprintln!("skipping: {} is absent", gum.display());
-        return;
-    }
     let report = match eval::speakers::evaluate(&gum, "dev") {
         Ok(r) => r,
         Err(e) => panic!("evaluating speaker resolution: {e}"),

@@ -7,14 +7,9 @@ const VALUE_F1_FLOOR: f64 = 0.77;
 
 #[test]
 fn timex_value_f1_on_tbaq_is_above_the_floor() {
-    let Some(data) = eval::shared_data_dir() else {
+    let Some(dir) = eval::shared_corpus("timebank/TBAQ-cleaned") else {
         return;
     };
-    let dir = data.join("timebank/TBAQ-cleaned");
-    if !dir.is_dir() {
-        eprintln!("skipping: {} is absent", dir.display());
-        return;
-    }
     let report = match eval::timex::evaluate(&dir, "all") {
         Ok(r) => r,
         Err(e) => panic!("timex evaluation failed: {e}"),
